@@ -1,0 +1,181 @@
+/* Jalon public API: read a job seeker's French text, rank ROME job fiches.
+ * This umbrella header is the only one integrators include. */
+#ifndef JALON_H
+#define JALON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(JALON_BUILDING) && defined(__GNUC__)
+#define JALON_EXPORT __attribute__((visibility("default")))
+#else
+#define JALON_EXPORT
+#endif
+
+#define JALON_VERSION_MAJOR 0
+#define JALON_VERSION_MINOR 1
+#define JALON_VERSION_PATCH 0
+#define JALON_VERSION_STRING "0.1.0"
+#define JALON_VERSION_NUMBER \
+  ((JALON_VERSION_MAJOR * 10000) + (JALON_VERSION_MINOR * 100) + JALON_VERSION_PATCH)
+
+/* Documented limits. Texts longer than JALON_MAX_TEXT_BYTES are refused
+ * with JALON_ETOOBIG rather than silently truncated. */
+#define JALON_MAX_TEXT_BYTES (64u * 1024u)
+#define JALON_MAX_TITLE_BYTES 1024u
+#define JALON_MAX_JOBS 50u
+#define JALON_DEFAULT_JOBS 10u
+#define JALON_MAX_EVIDENCE 8u
+
+/* Error codes: 0 is success, failures are negative. */
+enum jalon_status {
+  JALON_OK = 0,
+  JALON_EINVAL = -1,   /* bad argument (NULL where not allowed, bad option) */
+  JALON_ENOMEM = -2,   /* allocation failed; nothing was leaked */
+  JALON_EIO = -3,      /* file could not be opened, read or written */
+  JALON_EFORMAT = -4,  /* model file is not a Jalon model, or is corrupt */
+  JALON_EVERSION = -5, /* model format version not supported by this library */
+  JALON_EUTF8 = -6,    /* input text is not valid UTF-8 */
+  JALON_ETOOBIG = -7,  /* input exceeds a documented limit */
+  JALON_EEMPTY = -8,   /* input text holds no word */
+  JALON_EJSON = -9,    /* request JSON malformed or of the wrong shape */
+  JALON_ENOTFOUND = -10, /* no model found on the search path, unknown code */
+  JALON_EDATA = -11,   /* source data for the model compiler is unusable */
+  JALON_EICU = -12,    /* ICU or libstemmer could not be initialised */
+  JALON_EINTERNAL = -13
+};
+
+typedef struct jalon_model jalon_model;
+typedef struct jalon_workspace jalon_workspace;
+typedef struct jalon_result jalon_result;
+typedef struct jalon_error jalon_error;
+
+/* ---- version and errors (thread-safe, no allocation) ---- */
+
+/* Run-time version string, e.g. "0.1.0". Static storage. */
+JALON_EXPORT const char *jalon_version(void);
+/* Run-time version number, JALON_VERSION_NUMBER of the linked library. */
+JALON_EXPORT unsigned jalon_version_number(void);
+/* Short English description of a status code. Static storage; never NULL. */
+JALON_EXPORT const char *jalon_strerror(int status);
+
+/* Detailed errors: functions taking `jalon_error **err` store a newly
+ * allocated error there on failure when err is not NULL (caller frees with
+ * jalon_error_free). On success *err is left untouched. */
+JALON_EXPORT int jalon_error_code(const jalon_error *e);
+/* English message for developers. Borrowed: valid until jalon_error_free. */
+JALON_EXPORT const char *jalon_error_message(const jalon_error *e);
+/* Plain-French message meant for a person. Borrowed, as above. */
+JALON_EXPORT const char *jalon_error_message_fr(const jalon_error *e);
+/* NULL-safe. */
+JALON_EXPORT void jalon_error_free(jalon_error *e);
+
+/* Frees strings returned by the library (JSON output). NULL-safe. */
+JALON_EXPORT void jalon_free(void *p);
+
+/* ---- model ---- */
+
+/* Opens a compiled model read-only (mmap, or read() where mmap fails).
+ * path NULL: look in $JALON_MODEL (read with secure_getenv), then the
+ * build directory the library was built in, then the install datadir.
+ * The model is immutable: any number of threads may use one model at once.
+ * Ownership: *out is the caller's, freed with jalon_model_free after every
+ * workspace made from it is freed. Thread-safe. */
+JALON_EXPORT int jalon_model_open(jalon_model **out, const char *path, jalon_error **err);
+/* NULL-safe. */
+JALON_EXPORT void jalon_model_free(jalon_model *m);
+/* Path the model was opened from. Borrowed, valid until jalon_model_free. */
+JALON_EXPORT const char *jalon_model_path(const jalon_model *m);
+/* ROME release the model was compiled from, e.g. "v460". Borrowed. */
+JALON_EXPORT const char *jalon_model_rome_version(const jalon_model *m);
+/* Checksum of the model file as 16 hex digits. Borrowed. */
+JALON_EXPORT const char *jalon_model_checksum(const jalon_model *m);
+/* Number of ROME fiches in the model. */
+JALON_EXPORT size_t jalon_model_fiche_count(const jalon_model *m);
+
+/* ---- workspace: mutable per-thread state (ICU iterators, stemmer, scratch) ---- */
+
+/* One workspace serves one thread at a time; make one per thread.
+ * Borrows the model, which must outlive it. */
+JALON_EXPORT int jalon_workspace_new(jalon_workspace **out, const jalon_model *m, jalon_error **err);
+/* NULL-safe. */
+JALON_EXPORT void jalon_workspace_free(jalon_workspace *ws);
+
+/* ---- diagnosis ---- */
+
+typedef struct jalon_diagnose_options {
+  unsigned version;    /* JALON_DIAGNOSE_OPTIONS_VERSION */
+  const char *title;   /* optional job title typed apart from the text (UTF-8) */
+  size_t title_len;    /* bytes of title; ignored when title is NULL */
+  unsigned max_jobs;   /* results wanted, 1..JALON_MAX_JOBS; 0 = default */
+  const char *id;      /* optional opaque request id, echoed in JSON */
+} jalon_diagnose_options;
+
+#define JALON_DIAGNOSE_OPTIONS_VERSION 1
+#define JALON_DIAGNOSE_OPTIONS_INIT {JALON_DIAGNOSE_OPTIONS_VERSION, NULL, 0, 0, NULL}
+
+/* Diagnoses `len` bytes of UTF-8 `text` (not NUL-terminated necessarily).
+ * opts may be NULL (defaults). On success *out is a new result owned by the
+ * caller (jalon_result_free); it does not borrow text, the workspace or the
+ * options, but borrows the model for its labels. The workspace must not be
+ * used by another thread during the call. */
+JALON_EXPORT int jalon_diagnose(jalon_result **out, jalon_workspace *ws, const char *text,
+                                size_t len, const jalon_diagnose_options *opts,
+                                jalon_error **err);
+/* NULL-safe. */
+JALON_EXPORT void jalon_result_free(jalon_result *r);
+
+/* Ranked jobs, best first. Strings are borrowed from the model or the result
+ * and stay valid until both are freed. Index out of range gives NULL / 0. */
+JALON_EXPORT size_t jalon_result_job_count(const jalon_result *r);
+JALON_EXPORT const char *jalon_result_job_code(const jalon_result *r, size_t i);
+JALON_EXPORT const char *jalon_result_job_parent(const jalon_result *r, size_t i);
+JALON_EXPORT const char *jalon_result_job_label(const jalon_result *r, size_t i);
+JALON_EXPORT double jalon_result_job_score(const jalon_result *r, size_t i);
+/* Appellation (job title) that matched best; NULL when none did. */
+JALON_EXPORT const char *jalon_result_job_appellation(const jalon_result *r, size_t i);
+JALON_EXPORT const char *jalon_result_job_appellation_code(const jalon_result *r, size_t i);
+/* Evidence spans: byte offsets into the text passed to jalon_diagnose
+ * (end exclusive). Spans in the title are not reported as evidence. */
+JALON_EXPORT size_t jalon_result_job_evidence_count(const jalon_result *r, size_t i);
+JALON_EXPORT int jalon_result_job_evidence(const jalon_result *r, size_t i, size_t k,
+                                           size_t *start, size_t *end);
+/* Confidence: score margin between the first two jobs, and whether the text
+ * was too thin to decide (then the job list may be empty). */
+JALON_EXPORT double jalon_result_margin(const jalon_result *r);
+JALON_EXPORT int jalon_result_abstain(const jalon_result *r);
+
+/* Response JSON (DESIGN.md contract). *out is a NUL-terminated string owned
+ * by the caller, freed with jalon_free. pretty != 0 indents it. */
+JALON_EXPORT int jalon_result_to_json(char **out, const jalon_result *r, int pretty,
+                                      jalon_error **err);
+
+/* JSON in, JSON out: parses a request (DESIGN.md), diagnoses, and writes the
+ * response. Request errors (malformed JSON, wrong types, invalid UTF-8, empty
+ * or oversized text) still produce a response: an error object
+ * {"id","error":{"code","message"}}, and the function returns the status.
+ * *out is always set unless allocation fails (then JALON_ENOMEM, *out NULL).
+ * Freed with jalon_free. Same threading rule as jalon_diagnose. */
+JALON_EXPORT int jalon_diagnose_json(char **out, jalon_workspace *ws, const char *request,
+                                     size_t len, jalon_error **err);
+
+/* ---- the ROME fiche (borrowed strings, valid until jalon_model_free) ---- */
+
+/* Index of a fiche by its code ("J1501"), or -1. */
+JALON_EXPORT long jalon_model_find_fiche(const jalon_model *m, const char *code);
+JALON_EXPORT const char *jalon_model_fiche_code(const jalon_model *m, size_t fiche);
+JALON_EXPORT const char *jalon_model_fiche_label(const jalon_model *m, size_t fiche);
+JALON_EXPORT const char *jalon_model_fiche_parent(const jalon_model *m, size_t fiche);
+/* Fiche description as JSON (code, label, domains, appellations,
+ * competences, mobility). *out freed with jalon_free. */
+JALON_EXPORT int jalon_model_fiche_json(char **out, const jalon_model *m, const char *code,
+                                        jalon_error **err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

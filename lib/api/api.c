@@ -1,0 +1,148 @@
+/* Public entry points: workspaces, jalon_diagnose, and the result accessors.
+ * Input checks (UTF-8, size, emptiness) happen here, once, before any stage. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/result.h"
+#include "api/workspace.h"
+#include "util/error.h"
+
+int jalon_workspace_new(jalon_workspace **out, const jalon_model *m, jalon_error **err) {
+  if (!out || !m) return ju_error(err, JALON_EINVAL, "jalon_workspace_new: NULL argument");
+  *out = NULL;
+  jalon_workspace *ws = calloc(1, sizeof *ws);
+  if (!ws) return ju_error(err, JALON_ENOMEM, "out of memory creating a workspace");
+  ws->model = m;
+  jt_tokens_init(&ws->text);
+  jt_tokens_init(&ws->title);
+  int rc = jt_ctx_new(&ws->tok);
+  if (rc) {
+    free(ws);
+    return ju_error(err, rc, "cannot start the tokenizer: %s", jalon_strerror(rc));
+  }
+  rc = jx_scratch_init(&ws->scratch, m);
+  if (rc) {
+    jt_ctx_free(ws->tok);
+    free(ws);
+    return ju_error(err, rc, "out of memory creating a workspace");
+  }
+  *out = ws;
+  return 0;
+}
+
+void jalon_workspace_free(jalon_workspace *ws) {
+  if (!ws) return;
+  jt_ctx_free(ws->tok);
+  jt_tokens_free(&ws->text);
+  jt_tokens_free(&ws->title);
+  jx_scratch_free(&ws->scratch);
+  free(ws);
+}
+
+int jr_result_new(jalon_result **out, const jalon_model *m, const char *text, size_t len, const char *id) {
+  jalon_result *r = calloc(1, sizeof *r);
+  if (!r) return JALON_ENOMEM;
+  r->model = m;
+  r->text = malloc(len + 1);
+  if (!r->text || (id && !(r->id = strdup(id)))) {
+    jalon_result_free(r);
+    return JALON_ENOMEM;
+  }
+  memcpy(r->text, text, len);
+  r->text[len] = 0;
+  r->text_len = len;
+  *out = r;
+  return 0;
+}
+
+void jalon_result_free(jalon_result *r) {
+  if (!r) return;
+  free(r->id);
+  free(r->text);
+  free(r->jobs);
+  free(r->spans);
+  free(r);
+}
+
+static int check_input(const char *what, const char *s, size_t len, size_t max, jalon_error **err) {
+  if (len > max)
+    return ju_error(err, JALON_ETOOBIG, "%s is %zu bytes; the limit is %zu bytes", what, len, max);
+  size_t bad = 0;
+  if (jt_check_utf8(s, len, &bad))
+    return ju_error(err, JALON_EUTF8, "%s is not valid UTF-8 (byte %zu)", what, bad);
+  return 0;
+}
+
+int jalon_diagnose(jalon_result **out, jalon_workspace *ws, const char *text, size_t len,
+                   const jalon_diagnose_options *opts, jalon_error **err) {
+  if (!out || !ws || (!text && len)) return ju_error(err, JALON_EINVAL, "jalon_diagnose: NULL argument");
+  *out = NULL;
+  if (opts && opts->version != JALON_DIAGNOSE_OPTIONS_VERSION)
+    return ju_error(err, JALON_EINVAL, "jalon_diagnose_options version %u unknown (expected %u)", opts->version,
+                    JALON_DIAGNOSE_OPTIONS_VERSION);
+  if (opts && opts->max_jobs > JALON_MAX_JOBS)
+    return ju_error(err, JALON_EINVAL, "max_jobs %u above the limit %u", opts->max_jobs, JALON_MAX_JOBS);
+  const char *title = opts ? opts->title : NULL;
+  size_t title_len = title ? opts->title_len : 0;
+  int rc = check_input("text", text ? text : "", len, JALON_MAX_TEXT_BYTES, err);
+  if (!rc && title) rc = check_input("title", title, title_len, JALON_MAX_TITLE_BYTES, err);
+  if (rc) return rc;
+  rc = jt_tokenize(ws->tok, text ? text : "", len, &ws->text);
+  if (!rc) rc = jt_tokenize(ws->tok, title ? title : "", title_len, &ws->title);
+  if (rc) return ju_error(err, rc, "tokenizer failed: %s", jalon_strerror(rc));
+  if (ws->text.n == 0 && ws->title.n == 0)
+    return ju_error(err, JALON_EEMPTY, "the text holds no word");
+  jalon_result *r = NULL;
+  if (jr_result_new(&r, ws->model, text ? text : "", len, opts ? opts->id : NULL))
+    return ju_error(err, JALON_ENOMEM, "out of memory building the result");
+  rc = jx_match(ws->model, &ws->scratch, &ws->text, &ws->title, opts ? opts->max_jobs : 0, r);
+  if (rc) {
+    jalon_result_free(r);
+    return ju_error(err, rc, "matching failed: %s", jalon_strerror(rc));
+  }
+  *out = r;
+  return 0;
+}
+
+static const jr_job *job_at(const jalon_result *r, size_t i) { return r && i < r->n_jobs ? &r->jobs[i] : NULL; }
+
+size_t jalon_result_job_count(const jalon_result *r) { return r ? r->n_jobs : 0; }
+const char *jalon_result_job_code(const jalon_result *r, size_t i) {
+  const jr_job *j = job_at(r, i);
+  return j ? jm_str(r->model, r->model->fiches[j->fiche].code) : NULL;
+}
+const char *jalon_result_job_parent(const jalon_result *r, size_t i) {
+  const jr_job *j = job_at(r, i);
+  return j ? jm_str(r->model, r->model->fiches[j->fiche].parent) : NULL;
+}
+const char *jalon_result_job_label(const jalon_result *r, size_t i) {
+  const jr_job *j = job_at(r, i);
+  return j ? jm_str(r->model, r->model->fiches[j->fiche].label) : NULL;
+}
+double jalon_result_job_score(const jalon_result *r, size_t i) {
+  const jr_job *j = job_at(r, i);
+  return j ? j->score : 0;
+}
+const char *jalon_result_job_appellation(const jalon_result *r, size_t i) {
+  const jr_job *j = job_at(r, i);
+  return j && j->appel != JR_NONE ? jm_str(r->model, r->model->appels[j->appel].label) : NULL;
+}
+const char *jalon_result_job_appellation_code(const jalon_result *r, size_t i) {
+  /* The model stores codes as numbers; the job record keeps the decimal form. */
+  const jr_job *j = job_at(r, i);
+  if (!j || j->appel == JR_NONE) return NULL;
+  return j->appel_code;
+}
+size_t jalon_result_job_evidence_count(const jalon_result *r, size_t i) {
+  const jr_job *j = job_at(r, i);
+  return j ? j->ev_count : 0;
+}
+int jalon_result_job_evidence(const jalon_result *r, size_t i, size_t k, size_t *start, size_t *end) {
+  const jr_job *j = job_at(r, i);
+  if (!j || k >= j->ev_count) return JALON_EINVAL;
+  if (start) *start = r->spans[j->ev_first + k].start;
+  if (end) *end = r->spans[j->ev_first + k].end;
+  return 0;
+}
+double jalon_result_margin(const jalon_result *r) { return r ? r->margin : 0; }
+int jalon_result_abstain(const jalon_result *r) { return r ? r->abstain : 1; }

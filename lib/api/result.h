@@ -1,0 +1,46 @@
+/* The diagnosis result: ranked jobs with evidence spans. Built by the matcher,
+ * read by the accessors and the JSON writer. */
+#ifndef JALON_API_RESULT_H
+#define JALON_API_RESULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jalon/jalon.h"
+
+#define JR_NONE UINT32_MAX
+
+typedef struct jr_span {
+  uint32_t start, end; /* byte offsets in result->text, end exclusive */
+} jr_span;
+
+enum jr_role { JR_ROLE_NEUTRAL = 0 };
+
+typedef struct jr_job {
+  uint32_t fiche;     /* index in the model */
+  uint32_t appel;     /* appellation that matched best, or JR_NONE */
+  double score;       /* calibrated to [0,1] */
+  uint32_t ev_first;  /* into result->spans */
+  uint32_t ev_count;
+  int role;           /* enum jr_role */
+  char appel_code[12];/* decimal code_ogr of appel, for the accessor */
+} jr_job;
+
+struct jalon_result {
+  const jalon_model *model; /* borrowed */
+  char *id;                 /* request id or NULL */
+  char *text;               /* copy of the request text (NUL-terminated) */
+  size_t text_len;
+  jr_job *jobs;
+  size_t n_jobs;
+  jr_span *spans;
+  size_t n_spans, spans_cap;
+  double margin;
+  int abstain;
+};
+
+/* Allocates an empty result that copies text (len bytes) and id (may be NULL). */
+int jr_result_new(jalon_result **out, const jalon_model *m, const char *text, size_t len,
+                  const char *id);
+
+#endif

@@ -1,0 +1,16 @@
+/* Per-thread workspace: the tokenizer state and matcher scratch that one
+ * diagnosis at a time may mutate, while the model stays shared. */
+#ifndef JALON_API_WORKSPACE_H
+#define JALON_API_WORKSPACE_H
+
+#include "match/match.h"
+#include "text/tokenize.h"
+
+struct jalon_workspace {
+  const jalon_model *model;
+  jt_ctx *tok;
+  jt_tokens text, title;
+  jx_scratch scratch;
+};
+
+#endif

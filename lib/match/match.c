@@ -1,0 +1,399 @@
+/* Ranked retrieval of ROME fiches. Three signals, each from the structure of
+ * the data (see ROME-NOTES.md): how well a typed title covers an appellation
+ * form, job titles found as whole phrases in the text (leftmost-longest in a
+ * trie, so "agent de nettoyage industriel" beats "agent"), and BM25 over the
+ * fiche documents for the words around them. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match/match.h"
+#include "util/vec.h"
+
+/* Mixing weights and saturation constants, tuned on the eval-dev sets only. */
+#define W_TITLE 0.50f
+#define W_PHRASE_T 0.22f /* phrase weight when a title is given */
+#define W_BM25_T 0.28f
+#define W_PHRASE 0.55f   /* without a title */
+#define W_BM25 0.45f
+#define K_PHRASE 9.0f    /* phrase idf mass giving 63% of the phrase signal */
+#define BM25_K1 1.2f
+#define BM25_B 0.75f
+#define PEU_USITE 0.85f  /* rarely used appellations count a little less */
+#define EXACT_BONUS 0.15f
+#define ABSTAIN_BELOW 0.12f
+#define SHORT_TEXT_AS_TITLE 6 /* content words: a bare job title typed as text */
+
+int jx_scratch_init(jx_scratch *s, const jalon_model *m) {
+  memset(s, 0, sizeof *s);
+  s->n_forms = m->n_forms;
+  s->n_fiches = m->n_fiches;
+  size_t nf = m->n_fiches;
+  s->form_acc = calloc(m->n_forms ? m->n_forms : 1, sizeof *s->form_acc);
+  s->touched = malloc((m->n_forms ? m->n_forms : 1) * sizeof *s->touched);
+  s->title_score = malloc(nf * sizeof(float));
+  s->phrase_score = malloc(nf * sizeof(float));
+  s->bm25 = malloc(nf * sizeof(float));
+  s->raw = malloc(nf * sizeof(float));
+  s->title_form = malloc(nf * sizeof(uint32_t));
+  s->phrase_form = malloc(nf * sizeof(uint32_t));
+  s->cand = malloc(nf * sizeof(uint32_t));
+  if (!s->form_acc || !s->touched || !s->title_score || !s->phrase_score || !s->bm25 || !s->raw ||
+      !s->title_form || !s->phrase_form || !s->cand) {
+    jx_scratch_free(s);
+    return JALON_ENOMEM;
+  }
+  return 0;
+}
+
+void jx_scratch_free(jx_scratch *s) {
+  free(s->form_acc);
+  free(s->touched);
+  free(s->title_score);
+  free(s->phrase_score);
+  free(s->bm25);
+  free(s->raw);
+  free(s->title_form);
+  free(s->phrase_form);
+  free(s->cand);
+  free(s->q);
+  free(s->qt);
+  free(s->phrases);
+  free(s->ustems);
+  free(s->uqtf);
+  memset(s, 0, sizeof *s);
+}
+
+static int resolve(const jalon_model *m, const jt_tokens *t, jx_qtok **q, size_t *cap) {
+  if (ju_reserve(q, cap, t->n ? t->n : 1, sizeof **q)) return JALON_ENOMEM;
+  for (size_t i = 0; i < t->n; i++) {
+    const jt_token *tk = &t->v[i];
+    jx_qtok *x = &(*q)[i];
+    x->term = x->stem = UINT32_MAX;
+    x->content = 0;
+    if (tk->flags & (JT_ELIDED | JT_NUMBER)) continue;
+    x->term = jm_find_term(m, jt_fold(t, i), tk->fold_len);
+    if (x->term != UINT32_MAX) {
+      x->stem = m->terms[x->term].stem;
+      x->content = !jm_is_stopword(m, x->term);
+    } else {
+      /* Unknown word: its stem may still be known ("vendeuses"). */
+      x->stem = jm_find_stem(m, jt_stem(t, i), tk->stem_len);
+      x->content = x->stem != UINT32_MAX;
+    }
+  }
+  return 0;
+}
+
+static uint32_t trie_step(const jalon_model *m, uint32_t node, uint32_t stem) {
+  const jm_trie_node *n = &m->trie_nodes[node];
+  size_t lo = n->edge_first, hi = (size_t)n->edge_first + n->edge_count;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    uint32_t s = m->trie_edges[mid].stem;
+    if (s == stem) return m->trie_edges[mid].node;
+    if (s < stem) lo = mid + 1;
+    else hi = mid;
+  }
+  return UINT32_MAX;
+}
+
+/* Leftmost-longest phrase matches of title forms in the token stream. A
+ * phrase may cross spaces, hyphens, slashes and skipped stop-words, never a
+ * comma or a sentence end. */
+static int find_phrases(const jalon_model *m, jx_scratch *s, const jt_tokens *t, const jx_qtok *q) {
+  s->n_phrases = 0;
+  for (size_t i = 0; i < t->n;) {
+    if (!q[i].content) {
+      i++;
+      continue;
+    }
+    uint32_t node = 0, best_node = UINT32_MAX;
+    size_t best_end = i;
+    for (size_t j = i; j < t->n; j++) {
+      if (j > i && t->v[j].sep >= JT_SEP_COMMA) break;
+      if (!q[j].content) {
+        if (q[j].term == UINT32_MAX && !(t->v[j].flags & JT_ELIDED)) break; /* unknown word */
+        continue;
+      }
+      node = trie_step(m, node, q[j].stem);
+      if (node == UINT32_MAX) break;
+      if (m->trie_nodes[node].form_count) {
+        best_node = node;
+        best_end = j;
+      }
+    }
+    if (best_node == UINT32_MAX) {
+      i++;
+      continue;
+    }
+    if (ju_reserve(&s->phrases, &s->phrases_cap, s->n_phrases + 1, sizeof *s->phrases)) return JALON_ENOMEM;
+    s->phrases[s->n_phrases++] = (jx_phrase){(uint32_t)i, (uint32_t)best_end, best_node};
+    i = best_end + 1;
+  }
+  return 0;
+}
+
+/* Distinct stems of a query with their counts. */
+static int distinct_stems(jx_scratch *s, const jx_qtok *q, size_t n, size_t *out_n) {
+  if (ju_reserve(&s->ustems, &s->ustems_cap, n ? n : 1, sizeof *s->ustems)) return JALON_ENOMEM;
+  float *tf = realloc(s->uqtf, s->ustems_cap * sizeof *tf);
+  if (!tf) return JALON_ENOMEM;
+  s->uqtf = tf;
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!q[i].content) continue;
+    size_t j = 0;
+    while (j < k && s->ustems[j] != q[i].stem) j++;
+    if (j == k) {
+      s->ustems[k] = q[i].stem;
+      s->uqtf[k++] = 0;
+    }
+    s->uqtf[j] += 1;
+  }
+  *out_n = k;
+  return 0;
+}
+
+/* Title signal: for every form sharing a stem with the title, how much of
+ * the form is covered (precision, weighted high: a title names one job) and
+ * how much of the title the form explains (recall). */
+static int score_title(const jalon_model *m, jx_scratch *s, const jt_tokens *t, const jx_qtok *q) {
+  size_t nu;
+  if (distinct_stems(s, q, t->n, &nu)) return JALON_ENOMEM;
+  float qsum = 0;
+  s->n_touched = 0;
+  for (size_t k = 0; k < nu; k++) {
+    const jm_stem *st = &m->stems[s->ustems[k]];
+    if (!st->fpost_count) continue;
+    qsum += st->form_idf;
+    for (uint32_t p = st->fpost_first; p < st->fpost_first + st->fpost_count; p++) {
+      uint32_t f = m->form_post[p];
+      if (s->form_acc[f] == 0) s->touched[s->n_touched++] = f;
+      s->form_acc[f] += st->form_idf;
+    }
+  }
+  /* Exact phrases inside the title earn a bonus over bags of words. */
+  if (find_phrases(m, s, t, q)) return JALON_ENOMEM;
+  for (size_t k = 0; k < s->n_phrases; k++) {
+    const jm_trie_node *n = &m->trie_nodes[s->phrases[k].node];
+    for (uint32_t x = n->form_first; x < n->form_first + n->form_count; x++) {
+      uint32_t f = m->trie_forms[x];
+      if (s->form_acc[f] > 0) s->form_acc[f] += EXACT_BONUS * m->forms[f].idf_sum;
+    }
+  }
+  for (size_t k = 0; k < s->n_touched; k++) {
+    uint32_t f = s->touched[k];
+    const jm_form *fm = &m->forms[f];
+    float acc = s->form_acc[f];
+    s->form_acc[f] = 0;
+    if (qsum <= 0 || fm->idf_sum <= 0) continue;
+    float prec = acc / fm->idf_sum, rec = acc / qsum;
+    if (prec > 1 + EXACT_BONUS) prec = 1 + EXACT_BONUS;
+    if (rec > 1) rec = 1;
+    float sim = prec * (0.35f + 0.65f * rec);
+    if (fm->peu_usite) sim *= PEU_USITE;
+    if (sim > s->title_score[fm->fiche]) {
+      s->title_score[fm->fiche] = sim;
+      s->title_form[fm->fiche] = f;
+    }
+  }
+  s->n_touched = 0;
+  return 0;
+}
+
+static void score_phrases(const jalon_model *m, jx_scratch *s, float *phrase_sum) {
+  for (size_t k = 0; k < s->n_phrases; k++) {
+    const jm_trie_node *n = &m->trie_nodes[s->phrases[k].node];
+    for (uint32_t x = n->form_first; x < n->form_first + n->form_count; x++) {
+      uint32_t f = m->trie_forms[x];
+      const jm_form *fm = &m->forms[f];
+      float w = fm->idf_sum * (fm->peu_usite ? PEU_USITE : 1.0f);
+      uint32_t fi = fm->fiche;
+      /* Repeats add less than a first mention. */
+      if (w > s->phrase_score[fi]) {
+        phrase_sum[fi] += s->phrase_score[fi] * 0.25f;
+        s->phrase_score[fi] = w;
+        s->phrase_form[fi] = f;
+      } else {
+        phrase_sum[fi] += w * 0.25f;
+      }
+    }
+  }
+}
+
+static float bm25_qweight(float qtf) { return qtf * 2.2f / (qtf + 1.2f); }
+
+static void score_bm25(const jalon_model *m, jx_scratch *s, size_t nu) {
+  for (size_t k = 0; k < nu; k++) {
+    const jm_stem *st = &m->stems[s->ustems[k]];
+    float qw = st->idf * bm25_qweight(s->uqtf[k]);
+    for (uint32_t p = st->post_first; p < st->post_first + st->post_count; p++) {
+      const jm_posting *po = &m->fiche_post[p];
+      float dl = m->fiches[po->fiche].doc_len / m->avg_doc_len;
+      s->bm25[po->fiche] += qw * po->tf * (BM25_K1 + 1) / (po->tf + BM25_K1 * (1 - BM25_B + BM25_B * dl));
+    }
+  }
+}
+
+static int cmp_raw(const void *a, const void *b, void *ctx) {
+  const float *raw = ctx;
+  float x = raw[*(const uint32_t *)a], y = raw[*(const uint32_t *)b];
+  if (x != y) return x > y ? -1 : 1;
+  return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+/* Whether the fiche's document holds a stem: postings are sorted by fiche. */
+static float fiche_has_stem(const jalon_model *m, uint32_t stem, uint32_t fiche) {
+  const jm_stem *st = &m->stems[stem];
+  size_t lo = st->post_first, hi = (size_t)st->post_first + st->post_count;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (m->fiche_post[mid].fiche == fiche) return m->fiche_post[mid].tf;
+    if (m->fiche_post[mid].fiche < fiche) lo = mid + 1;
+    else hi = mid;
+  }
+  return 0;
+}
+
+static int form_has_stem(const jalon_model *m, uint32_t form, uint32_t stem) {
+  if (form == UINT32_MAX) return 0;
+  const jm_form *f = &m->forms[form];
+  for (uint32_t k = 0; k < f->n_terms; k++)
+    if (m->terms[m->form_terms[f->term_first + k]].stem == stem) return 1;
+  return 0;
+}
+
+typedef struct ev { uint32_t start, end; float w; } ev;
+
+static int cmp_ev_w(const void *a, const void *b) {
+  const ev *x = a, *y = b;
+  if (x->w != y->w) return x->w > y->w ? -1 : 1;
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+static int cmp_ev_pos(const void *a, const void *b) {
+  const ev *x = a, *y = b;
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Evidence for one job: its phrases in the text first, then the words of
+ * the text that weigh most for it. */
+static int add_evidence(const jalon_model *m, jx_scratch *s, const jt_tokens *t, uint32_t fiche,
+                        jalon_result *r, jr_job *job) {
+  ev cands[64];
+  size_t nc = 0;
+  for (size_t k = 0; k < s->n_phrases && nc < 64; k++) {
+    const jm_trie_node *n = &m->trie_nodes[s->phrases[k].node];
+    for (uint32_t x = n->form_first; x < n->form_first + n->form_count; x++) {
+      if (m->forms[m->trie_forms[x]].fiche != fiche) continue;
+      cands[nc++] = (ev){t->v[s->phrases[k].tok_first].start, t->v[s->phrases[k].tok_last].end,
+                         1000 + m->forms[m->trie_forms[x]].idf_sum};
+      break;
+    }
+  }
+  for (size_t i = 0; i < t->n && nc < 64; i++) {
+    const jx_qtok *q = &s->q[i];
+    if (!q->content) continue;
+    int covered = 0;
+    for (size_t k = 0; k < nc && !covered; k++)
+      covered = t->v[i].start >= cands[k].start && t->v[i].end <= cands[k].end;
+    if (covered) continue;
+    float w = 0;
+    if (form_has_stem(m, s->title_form[fiche], q->stem) || form_has_stem(m, s->phrase_form[fiche], q->stem))
+      w = 100 + m->stems[q->stem].idf;
+    else if (fiche_has_stem(m, q->stem, fiche) > 0)
+      w = m->stems[q->stem].idf;
+    if (w < 2.0f) continue; /* very common words are no evidence */
+    int dup = 0;
+    for (size_t k = 0; k < nc && !dup; k++) dup = cands[k].start == t->v[i].start;
+    if (!dup) cands[nc++] = (ev){t->v[i].start, t->v[i].end, w};
+  }
+  qsort(cands, nc, sizeof *cands, cmp_ev_w);
+  if (nc > JALON_MAX_EVIDENCE) nc = JALON_MAX_EVIDENCE;
+  qsort(cands, nc, sizeof *cands, cmp_ev_pos);
+  if (ju_reserve(&r->spans, &r->spans_cap, r->n_spans + nc, sizeof *r->spans)) return JALON_ENOMEM;
+  job->ev_first = (uint32_t)r->n_spans;
+  job->ev_count = (uint32_t)nc;
+  for (size_t k = 0; k < nc; k++) r->spans[r->n_spans++] = (jr_span){cands[k].start, cands[k].end};
+  return 0;
+}
+
+static size_t count_content(const jx_qtok *q, size_t n) {
+  size_t c = 0;
+  for (size_t i = 0; i < n; i++) c += q[i].content;
+  return c;
+}
+
+int jx_match(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const jt_tokens *title,
+             unsigned max_jobs, jalon_result *r) {
+  size_t nf = m->n_fiches;
+  memset(s->title_score, 0, nf * sizeof(float));
+  memset(s->phrase_score, 0, nf * sizeof(float));
+  memset(s->bm25, 0, nf * sizeof(float));
+  memset(s->raw, 0, nf * sizeof(float));
+  for (size_t i = 0; i < nf; i++) s->title_form[i] = s->phrase_form[i] = UINT32_MAX;
+
+  if (resolve(m, text, &s->q, &s->q_cap)) return JALON_ENOMEM;
+  int has_title = title && title->n > 0;
+  if (has_title && resolve(m, title, &s->qt, &s->qt_cap)) return JALON_ENOMEM;
+  if (has_title && count_content(s->qt, title->n) == 0) has_title = 0;
+  const jt_tokens *tt = title;
+  const jx_qtok *tq = s->qt;
+  if (!has_title && count_content(s->q, text->n) <= SHORT_TEXT_AS_TITLE) {
+    /* A few words typed in the text box are a job title. */
+    has_title = 1;
+    tt = text;
+    tq = s->q;
+  }
+  if (has_title && score_title(m, s, tt, tq)) return JALON_ENOMEM;
+
+  /* phrase_sum reuses raw[] as scratch until the final mix. */
+  float *phrase_sum = s->raw;
+  if (find_phrases(m, s, text, s->q)) return JALON_ENOMEM;
+  score_phrases(m, s, phrase_sum);
+
+  size_t nu;
+  if (distinct_stems(s, s->q, text->n, &nu)) return JALON_ENOMEM;
+  score_bm25(m, s, nu);
+  float bmax = 0;
+  for (size_t i = 0; i < nf; i++)
+    if (s->bm25[i] > bmax) bmax = s->bm25[i];
+
+  size_t nc = 0;
+  for (size_t i = 0; i < nf; i++) {
+    float p = s->phrase_score[i] + phrase_sum[i];
+    float pn = p > 0 ? 1.0f - expf(-p / K_PHRASE) : 0;
+    /* BM25 is relative to the best fiche for this text, damped when the
+     * text is thin so a lone common word cannot look certain. */
+    float bn = bmax > 0 ? s->bm25[i] / bmax : 0;
+    bn *= 1.0f - expf(-bmax / 12.0f);
+    float raw = has_title ? W_TITLE * (s->title_score[i] > 1 ? 1 : s->title_score[i]) + W_PHRASE_T * pn + W_BM25_T * bn
+                          : W_PHRASE * pn + W_BM25 * bn;
+    s->raw[i] = raw > 1 ? 1 : raw;
+    if (s->raw[i] > 0) s->cand[nc++] = (uint32_t)i;
+  }
+  qsort_r(s->cand, nc, sizeof *s->cand, cmp_raw, s->raw);
+  if (max_jobs == 0) max_jobs = JALON_DEFAULT_JOBS;
+  if (max_jobs > JALON_MAX_JOBS) max_jobs = JALON_MAX_JOBS;
+  size_t nj = nc < max_jobs ? nc : max_jobs;
+  r->jobs = calloc(nj ? nj : 1, sizeof *r->jobs);
+  if (!r->jobs) return JALON_ENOMEM;
+  for (size_t k = 0; k < nj; k++) {
+    uint32_t fi = s->cand[k];
+    jr_job *j = &r->jobs[k];
+    j->fiche = fi;
+    j->score = s->raw[fi];
+    j->role = JR_ROLE_NEUTRAL;
+    uint32_t form = s->title_form[fi] != UINT32_MAX && s->title_score[fi] > 0.3f ? s->title_form[fi] : s->phrase_form[fi];
+    if (form == UINT32_MAX) form = s->title_form[fi];
+    j->appel = form != UINT32_MAX ? m->forms[form].appel : JR_NONE;
+    if (j->appel == UINT32_MAX) j->appel = JR_NONE;
+    else snprintf(j->appel_code, sizeof j->appel_code, "%u", m->appels[j->appel].code_ogr);
+    r->n_jobs = k + 1;
+    if (add_evidence(m, s, text, fi, r, j)) return JALON_ENOMEM;
+  }
+  r->margin = nj >= 2 ? r->jobs[0].score - r->jobs[1].score : nj == 1 ? r->jobs[0].score : 0;
+  r->abstain = nj == 0 || r->jobs[0].score < ABSTAIN_BELOW;
+  return 0;
+}

@@ -1,0 +1,266 @@
+/* Model compiler, index side: vocabulary (folded terms and their stems),
+ * weighted fiche postings for BM25, title forms with their postings, and a
+ * trie of title stem sequences for phrase matching. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/compile_int.h"
+#include "util/error.h"
+#include "util/hash.h"
+
+static uint32_t intern_stem(jc *c, const char *s) {
+  size_t n = strlen(s);
+  uint32_t id = ju_strmap_get(&c->stem_map, s, n);
+  if (id != UINT32_MAX) return id;
+  jm_stem st;
+  memset(&st, 0, sizeof st);
+  st.str = jc_strn(c, s, n);
+  if (st.str == UINT32_MAX) return UINT32_MAX;
+  id = (uint32_t)c->stems.n;
+  if (JU_PUSH(c->stems, st)) return UINT32_MAX;
+  if (ju_strmap_put(&c->stem_map, s, n, id, NULL) == UINT32_MAX) return UINT32_MAX;
+  return id;
+}
+
+/* Term id of token i of c->toks, interned with its stem. */
+static uint32_t intern_token(jc *c, size_t i) {
+  const char *f = jt_fold(&c->toks, i);
+  size_t n = c->toks.v[i].fold_len;
+  uint32_t id = ju_strmap_get(&c->term_map, f, n);
+  if (id != UINT32_MAX) return id;
+  jm_term t;
+  t.str = jc_strn(c, f, n);
+  t.stem = intern_stem(c, jt_stem(&c->toks, i));
+  if (t.str == UINT32_MAX || t.stem == UINT32_MAX) return UINT32_MAX;
+  id = (uint32_t)c->terms.n;
+  uint8_t stop = ju_strmap_get(&c->stop, f, n) != UINT32_MAX;
+  if (JU_PUSH(c->terms, t) || JU_PUSH(c->term_stop, stop)) return UINT32_MAX;
+  if (ju_strmap_put(&c->term_map, f, n, id, NULL) == UINT32_MAX) return UINT32_MAX;
+  return id;
+}
+
+int jc_index_text(jc *c, const char *text, uint32_t fiche, float w, void *out_terms_vec) {
+  JU_VEC(uint32_t) *out = out_terms_vec;
+  int rc = jt_tokenize(c->tok, text, strlen(text), &c->toks);
+  if (rc == JALON_ENOMEM) return jc_nomem(c);
+  if (rc) {
+    /* A label the tokenizer rejects is reported, not fatal. */
+    jc_warn(c, "text not indexed (%s): %.60s", jalon_strerror(rc), text);
+    return 0;
+  }
+  for (size_t i = 0; i < c->toks.n; i++) {
+    if (c->toks.v[i].flags & JT_ELIDED) continue;
+    uint32_t t = intern_token(c, i);
+    if (t == UINT32_MAX) return jc_nomem(c);
+    if (c->term_stop.v[t]) continue;
+    if (fiche != UINT32_MAX) {
+      jc_post p = {c->terms.v[t].stem, fiche, w};
+      if (JU_PUSH(c->posts, p)) return jc_nomem(c);
+    }
+    if (out && JU_PUSH(*out, t)) return jc_nomem(c);
+  }
+  return 0;
+}
+
+#define JC_MAX_FORM_TERMS 24
+
+int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite) {
+  int rc = jt_tokenize(c->tok, text, strlen(text), &c->toks);
+  if (rc == JALON_ENOMEM) return jc_nomem(c);
+  if (rc) {
+    jc_warn(c, "title not indexed (%s): %.60s", jalon_strerror(rc), text);
+    return 0;
+  }
+  uint32_t key[JC_MAX_FORM_TERMS + 1];
+  size_t n = 0;
+  key[n++] = fiche;
+  for (size_t i = 0; i < c->toks.n && n <= JC_MAX_FORM_TERMS; i++) {
+    if (c->toks.v[i].flags & JT_ELIDED) continue;
+    uint32_t t = intern_token(c, i);
+    if (t == UINT32_MAX) return jc_nomem(c);
+    if (!c->term_stop.v[t]) key[n++] = t;
+  }
+  if (n == 1) return 0;
+  /* Short and long labels, or a fiche title and its principal appellation,
+   * often give the same words: keep one form per fiche and word sequence. */
+  int found = 0;
+  if (ju_strmap_put(&c->form_dedupe, (const char *)key, n * sizeof *key, 1, &found) == UINT32_MAX)
+    return jc_nomem(c);
+  if (found) return 0;
+  jm_form f;
+  memset(&f, 0, sizeof f);
+  f.fiche = fiche;
+  f.appel = appel;
+  f.term_first = (uint32_t)c->form_terms.n;
+  f.n_terms = (uint16_t)(n - 1);
+  f.kind = (uint8_t)kind;
+  f.peu_usite = (uint8_t)peu_usite;
+  for (size_t i = 1; i < n; i++)
+    if (JU_PUSH(c->form_terms, key[i])) return jc_nomem(c);
+  if (JU_PUSH(c->forms, f)) return jc_nomem(c);
+  return 0;
+}
+
+static int cmp_post(const void *a, const void *b) {
+  const jc_post *x = a, *y = b;
+  if (x->stem != y->stem) return x->stem < y->stem ? -1 : 1;
+  return x->fiche < y->fiche ? -1 : x->fiche > y->fiche;
+}
+
+static int cmp_pair(const void *a, const void *b) {
+  const jc_pair *x = a, *y = b;
+  if (x->a != y->a) return x->a < y->a ? -1 : 1;
+  return x->b < y->b ? -1 : x->b > y->b;
+}
+
+static float bm25_idf(size_t n, size_t df) {
+  return (float)log(1.0 + ((double)n - (double)df + 0.5) / ((double)df + 0.5));
+}
+
+static int build_fiche_postings(jc *c) {
+  qsort(c->posts.v, c->posts.n, sizeof *c->posts.v, cmp_post);
+  for (size_t i = 0; i < c->posts.n;) {
+    size_t j = i;
+    float w = 0;
+    while (j < c->posts.n && c->posts.v[j].stem == c->posts.v[i].stem && c->posts.v[j].fiche == c->posts.v[i].fiche)
+      w += c->posts.v[j++].w;
+    jm_stem *s = &c->stems.v[c->posts.v[i].stem];
+    if (!s->post_count) s->post_first = (uint32_t)c->fiche_post.n;
+    s->post_count++;
+    jm_posting p = {c->posts.v[i].fiche, w};
+    if (JU_PUSH(c->fiche_post, p)) return jc_nomem(c);
+    c->fiches.v[p.fiche].doc_len += w;
+    i = j;
+  }
+  for (size_t s = 0; s < c->stems.n; s++) c->stems.v[s].idf = bm25_idf(c->fiches.n, c->stems.v[s].post_count);
+  return 0;
+}
+
+static int build_form_postings(jc *c) {
+  for (size_t f = 0; f < c->forms.n; f++) {
+    const jm_form *fm = &c->forms.v[f];
+    for (uint32_t k = 0; k < fm->n_terms; k++) {
+      jc_pair p = {c->terms.v[c->form_terms.v[fm->term_first + k]].stem, (uint32_t)f};
+      if (JU_PUSH(c->form_posts, p)) return jc_nomem(c);
+    }
+  }
+  qsort(c->form_posts.v, c->form_posts.n, sizeof *c->form_posts.v, cmp_pair);
+  for (size_t i = 0; i < c->form_posts.n; i++) {
+    if (i && c->form_posts.v[i].a == c->form_posts.v[i - 1].a && c->form_posts.v[i].b == c->form_posts.v[i - 1].b)
+      continue;
+    jm_stem *s = &c->stems.v[c->form_posts.v[i].a];
+    if (!s->fpost_count) s->fpost_first = (uint32_t)c->form_post.n;
+    s->fpost_count++;
+    if (JU_PUSH(c->form_post, c->form_posts.v[i].b)) return jc_nomem(c);
+  }
+  for (size_t s = 0; s < c->stems.n; s++) c->stems.v[s].form_idf = bm25_idf(c->forms.n, c->stems.v[s].fpost_count);
+  for (size_t f = 0; f < c->forms.n; f++) {
+    jm_form *fm = &c->forms.v[f];
+    float sum = 0;
+    for (uint32_t k = 0; k < fm->n_terms; k++) sum += c->stems.v[c->terms.v[c->form_terms.v[fm->term_first + k]].stem].form_idf;
+    fm->idf_sum = sum;
+  }
+  return 0;
+}
+
+/* The trie is built with a (node, stem) -> child map, then flattened with
+ * each node's edges sorted by stem so the matcher can binary-search them. */
+typedef struct tnode { JU_VEC(jm_trie_edge) kids; JU_VEC(uint32_t) forms; } tnode;
+
+static int build_trie(jc *c) {
+  JU_VEC(tnode) nodes = {0};
+  ju_strmap child;
+  ju_strmap_init(&child);
+  int rc = 0;
+  tnode root;
+  memset(&root, 0, sizeof root);
+  if (JU_PUSH(nodes, root)) rc = jc_nomem(c);
+  for (size_t f = 0; !rc && f < c->forms.n; f++) {
+    const jm_form *fm = &c->forms.v[f];
+    uint32_t node = 0;
+    for (uint32_t k = 0; !rc && k < fm->n_terms; k++) {
+      uint32_t stem = c->terms.v[c->form_terms.v[fm->term_first + k]].stem;
+      uint32_t key[2] = {node, stem};
+      uint32_t next = (uint32_t)nodes.n;
+      int found = 0;
+      uint32_t got = ju_strmap_put(&child, (const char *)key, sizeof key, next, &found);
+      if (got == UINT32_MAX) { rc = jc_nomem(c); break; }
+      if (!found) {
+        tnode nn;
+        memset(&nn, 0, sizeof nn);
+        jm_trie_edge e = {stem, next};
+        if (JU_PUSH(nodes, nn) || JU_PUSH(nodes.v[node].kids, e)) { rc = jc_nomem(c); break; }
+      }
+      node = got;
+    }
+    if (!rc && JU_PUSH(nodes.v[node].forms, (uint32_t)f)) rc = jc_nomem(c);
+  }
+  for (size_t i = 0; !rc && i < nodes.n; i++) {
+    tnode *t = &nodes.v[i];
+    /* Stems are interned in first-seen order; sort edges for binary search. */
+    for (size_t a = 1; a < t->kids.n; a++) {
+      jm_trie_edge e = t->kids.v[a];
+      size_t b = a;
+      while (b > 0 && t->kids.v[b - 1].stem > e.stem) { t->kids.v[b] = t->kids.v[b - 1]; b--; }
+      t->kids.v[b] = e;
+    }
+    jm_trie_node out = {(uint32_t)c->trie_edges.n, (uint32_t)t->kids.n, (uint32_t)c->trie_forms.n, (uint32_t)t->forms.n};
+    if (JU_PUSH(c->trie_nodes, out)) { rc = jc_nomem(c); break; }
+    for (size_t k = 0; !rc && k < t->kids.n; k++)
+      if (JU_PUSH(c->trie_edges, t->kids.v[k])) rc = jc_nomem(c);
+    for (size_t k = 0; !rc && k < t->forms.n; k++)
+      if (JU_PUSH(c->trie_forms, t->forms.v[k])) rc = jc_nomem(c);
+  }
+  for (size_t i = 0; i < nodes.n; i++) {
+    JU_FREE(nodes.v[i].kids);
+    JU_FREE(nodes.v[i].forms);
+  }
+  JU_FREE(nodes);
+  ju_strmap_free(&child);
+  return rc;
+}
+
+static int build_hash(jc *c, void *vecp, size_t n, const void *recs, size_t rec_size) {
+  JU_VEC(uint32_t) *h = vecp;
+  size_t cap = 1;
+  while (cap < n * 2) cap <<= 1;
+  if (ju_reserve(&h->v, &h->cap, cap, sizeof *h->v)) return jc_nomem(c);
+  memset(h->v, 0, cap * sizeof *h->v);
+  h->n = cap;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t str;
+    /* Both jm_term and jm_stem start with their string reference. */
+    memcpy(&str, (const char *)recs + i * rec_size, sizeof str);
+    const char *s = c->strings.v + str;
+    size_t j = ju_hash_bytes(s, strlen(s)) & (cap - 1);
+    while (h->v[j]) j = (j + 1) & (cap - 1);
+    h->v[j] = (uint32_t)i + 1;
+  }
+  return 0;
+}
+
+static int cmp_fiche_code(const void *a, const void *b, void *ctx) {
+  const jc *c = ctx;
+  return strcmp(c->strings.v + c->fiches.v[*(const uint32_t *)a].code, c->strings.v + c->fiches.v[*(const uint32_t *)b].code);
+}
+
+int jc_build_index(jc *c) {
+  jc_progress(c, "index", 0, 4);
+  int rc = build_fiche_postings(c);
+  if (!rc) rc = build_form_postings(c);
+  jc_progress(c, "index", 2, 4);
+  if (!rc) rc = build_trie(c);
+  for (size_t t = 0; !rc && t < c->terms.n; t++)
+    if (c->term_stop.v[t] && JU_PUSH(c->stopwords, (uint32_t)t)) rc = jc_nomem(c);
+  for (size_t f = 0; !rc && f < c->fiches.n; f++)
+    if (JU_PUSH(c->fiche_order, (uint32_t)f)) rc = jc_nomem(c);
+  if (!rc) {
+    /* glibc's qsort_r: C11 qsort has no context and we keep no globals. */
+    qsort_r(c->fiche_order.v, c->fiche_order.n, sizeof(uint32_t), cmp_fiche_code, c);
+  }
+  if (!rc) rc = build_hash(c, &c->term_hash, c->terms.n, c->terms.v, sizeof *c->terms.v);
+  if (!rc) rc = build_hash(c, &c->stem_hash, c->stems.n, c->stems.v, sizeof *c->stems.v);
+  jc_progress(c, "index", 4, 4);
+  return rc;
+}

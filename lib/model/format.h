@@ -1,0 +1,146 @@
+/* On-disk layout of a compiled Jalon model: a header, a section table, then
+ * flat little-endian arrays that are used in place from the mmap. */
+#ifndef JALON_MODEL_FORMAT_H
+#define JALON_MODEL_FORMAT_H
+
+#include <stdint.h>
+
+#define JM_MAGIC "JALONMDL"
+#define JM_FORMAT_MAJOR 1u
+#define JM_FORMAT_MINOR 0u
+#define JM_ENDIAN_MARK 0x01020304u
+#define JM_ALIGN 8u
+
+typedef struct jm_header {
+  char magic[8];
+  uint16_t major, minor;
+  uint32_t endian;      /* JM_ENDIAN_MARK as written by the compiler */
+  uint64_t file_size;   /* whole file, header included */
+  uint64_t checksum;    /* ju_checksum of bytes [sizeof header, file_size) */
+  char rome_version[16];/* "v460", NUL-padded */
+  uint32_t n_sections;
+  uint32_t reserved;
+  uint64_t built_unix;  /* build time, informational */
+} jm_header;
+
+typedef struct jm_section {
+  uint32_t id;        /* enum jm_section_id */
+  uint32_t elem_size; /* bytes per element; checked at open */
+  uint64_t offset;    /* from the start of the file, JM_ALIGN aligned */
+  uint64_t count;     /* elements */
+} jm_section;
+
+enum jm_section_id {
+  JM_S_STRINGS = 1,     /* char: NUL-terminated UTF-8 strings; refs are byte offsets */
+  JM_S_FICHES,          /* jm_fiche */
+  JM_S_APPELS,          /* jm_appel */
+  JM_S_ITEMS,           /* jm_item: competences, savoir-être, savoirs */
+  JM_S_FICHE_ITEMS,     /* jm_fiche_item, grouped by fiche */
+  JM_S_MOBILITY,        /* jm_mobility, grouped by fiche */
+  JM_S_TERMS,           /* jm_term: folded words of the vocabulary */
+  JM_S_TERM_HASH,       /* uint32_t: open addressing, term index + 1, 0 = empty */
+  JM_S_STEMS,           /* jm_stem */
+  JM_S_STEM_HASH,       /* uint32_t, as TERM_HASH */
+  JM_S_FICHE_POST,      /* jm_posting: per stem, fiches whose document holds it */
+  JM_S_FORMS,           /* jm_form: one matchable written form of a title */
+  JM_S_FORM_TERMS,      /* uint32_t term ids of the forms, in order */
+  JM_S_FORM_POST,       /* uint32_t form ids, per stem */
+  JM_S_TRIE_NODES,      /* jm_trie_node; node 0 is the root */
+  JM_S_TRIE_EDGES,      /* jm_trie_edge, sorted by stem within a node */
+  JM_S_TRIE_FORMS,      /* uint32_t form ids ending at a node */
+  JM_S_STOPWORDS,       /* uint32_t term ids of stop-words, sorted */
+  JM_S_FICHE_ORDER,     /* uint32_t fiche ids sorted by code, for lookup */
+  JM_S_COUNT_
+};
+
+enum jm_item_kind { JM_ITEM_SAVOIR_FAIRE = 1, JM_ITEM_SAVOIR_ETRE = 2, JM_ITEM_SAVOIR = 3 };
+enum jm_core { JM_CORE_NONE = 0, JM_CORE_PRINCIPALE = 1, JM_CORE_EMERGENTE = 2 };
+enum jm_form_kind {
+  JM_FORM_MASC = 0,   /* masculine long appellation */
+  JM_FORM_FEM = 1,    /* feminine long appellation */
+  JM_FORM_SHORT = 2,  /* libelle_appellation_court, either gender */
+  JM_FORM_FICHE = 3   /* the fiche title itself (no appellation) */
+};
+
+typedef struct jm_fiche {
+  uint32_t code;        /* string refs */
+  uint32_t label;
+  uint32_t parent;      /* parent code string (== code for the 532 parents) */
+  uint32_t grand_domaine, grand_domaine_label;
+  uint32_t domaine_pro, domaine_pro_label;
+  uint32_t definition;  /* sentences of unix_texte "definition", joined */
+  uint32_t access;      /* "acces_metier" sentences, joined */
+  uint32_t appel_first, appel_count;
+  uint32_t item_first, item_count;
+  uint32_t mob_first, mob_count;
+  uint32_t parent_fiche;/* fiche index of the parent */
+  float doc_len;        /* field-weighted length of the retrieval document */
+} jm_fiche;
+
+typedef struct jm_appel {
+  uint32_t code_ogr;
+  uint32_t label;       /* long label as published, with the gender slash */
+  uint32_t label_short;
+  uint32_t fiche;
+  uint8_t peu_usite;
+  uint8_t principale;   /* classification PRINCIPALE */
+  uint16_t pad;
+} jm_appel;
+
+typedef struct jm_item {
+  uint32_t code_ogr;
+  uint32_t label;
+  uint8_t kind;         /* jm_item_kind */
+  uint8_t pad[3];
+} jm_item;
+
+typedef struct jm_fiche_item {
+  uint32_t item;
+  uint8_t core;         /* jm_core */
+  uint8_t pad[3];
+} jm_fiche_item;
+
+typedef struct jm_mobility {
+  uint32_t target;      /* fiche index */
+  uint32_t rank;        /* numero_ordre */
+} jm_mobility;
+
+typedef struct jm_term {
+  uint32_t str;
+  uint32_t stem;        /* stem index */
+} jm_term;
+
+typedef struct jm_stem {
+  uint32_t str;
+  uint32_t post_first, post_count;   /* into FICHE_POST */
+  uint32_t fpost_first, fpost_count; /* into FORM_POST */
+  float idf;            /* over fiche documents */
+  float form_idf;       /* over title forms */
+} jm_stem;
+
+typedef struct jm_posting {
+  uint32_t fiche;
+  float tf;             /* field-weighted term frequency */
+} jm_posting;
+
+typedef struct jm_form {
+  uint32_t fiche;
+  uint32_t appel;       /* appellation index, UINT32_MAX for JM_FORM_FICHE */
+  uint32_t term_first;  /* into FORM_TERMS */
+  uint16_t n_terms;     /* content words (stop-words removed) */
+  uint8_t kind;         /* jm_form_kind */
+  uint8_t peu_usite;
+  float idf_sum;        /* sum of form_idf of its stems */
+} jm_form;
+
+typedef struct jm_trie_node {
+  uint32_t edge_first, edge_count;
+  uint32_t form_first, form_count;
+} jm_trie_node;
+
+typedef struct jm_trie_edge {
+  uint32_t stem;
+  uint32_t node;
+} jm_trie_edge;
+
+#endif

@@ -1,0 +1,329 @@
+/* Model loader: finds the model file, maps it read-only, and checks every
+ * offset, count and cross-reference before use, because a model file is
+ * untrusted input (truncated download, wrong version, hostile edit). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "jalon_config.h"
+#include "model/model.h"
+#include "util/error.h"
+#include "util/hash.h"
+
+#define BAD(...) ju_error(err, JALON_EFORMAT, __VA_ARGS__)
+
+static int bind_section(const jalon_model *m, const jm_section *s, uint32_t elem, const void **ptr,
+                        size_t *count, jalon_error **err) {
+  if (s->elem_size != elem)
+    return BAD("model section %u: element size %u, expected %u", s->id, s->elem_size, elem);
+  if (s->offset % JM_ALIGN || s->offset > m->size || s->count > (m->size - s->offset) / elem)
+    return BAD("model section %u lies outside the file (truncated model?)", s->id);
+  *ptr = m->base + s->offset;
+  *count = (size_t)s->count;
+  return 0;
+}
+
+static int check_ref(const jalon_model *m, uint32_t ref) { return ref < m->n_strings; }
+
+/* Cross-references: every index used by the matcher without checks. */
+static int validate(jalon_model *m, jalon_error **err) {
+  if (!m->n_strings || m->strings[m->n_strings - 1] != 0) return BAD("model string table not terminated");
+  if (!m->n_fiches || !m->n_trie_nodes) return BAD("model has no fiche or no index");
+  if (m->n_term_hash & (m->n_term_hash - 1) || m->n_stem_hash & (m->n_stem_hash - 1) ||
+      m->n_term_hash < m->n_terms || m->n_stem_hash < m->n_stems || !m->n_term_hash || !m->n_stem_hash)
+    return BAD("model hash tables malformed");
+  if (m->n_fiche_order != m->n_fiches) return BAD("model fiche order malformed");
+  double total = 0;
+  for (size_t i = 0; i < m->n_fiches; i++) {
+    const jm_fiche *f = &m->fiches[i];
+    if (!check_ref(m, f->code) || !check_ref(m, f->label) || !check_ref(m, f->parent) ||
+        !check_ref(m, f->grand_domaine) || !check_ref(m, f->grand_domaine_label) ||
+        !check_ref(m, f->domaine_pro) || !check_ref(m, f->domaine_pro_label) ||
+        !check_ref(m, f->definition) || !check_ref(m, f->access) || f->parent_fiche >= m->n_fiches ||
+        f->appel_first > m->n_appels || f->appel_count > m->n_appels - f->appel_first ||
+        f->item_first > m->n_fiche_items || f->item_count > m->n_fiche_items - f->item_first ||
+        f->mob_first > m->n_mobility || f->mob_count > m->n_mobility - f->mob_first ||
+        !(f->doc_len >= 0 && f->doc_len < 1e9f))
+      return BAD("model fiche %zu malformed", i);
+    total += f->doc_len;
+  }
+  for (size_t i = 0; i < m->n_fiche_order; i++)
+    if (m->fiche_order[i] >= m->n_fiches) return BAD("model fiche order malformed");
+  for (size_t i = 0; i < m->n_appels; i++) {
+    const jm_appel *a = &m->appels[i];
+    if (!check_ref(m, a->label) || !check_ref(m, a->label_short) || a->fiche >= m->n_fiches)
+      return BAD("model appellation %zu malformed", i);
+  }
+  for (size_t i = 0; i < m->n_items; i++)
+    if (!check_ref(m, m->items[i].label)) return BAD("model item %zu malformed", i);
+  for (size_t i = 0; i < m->n_fiche_items; i++)
+    if (m->fiche_items[i].item >= m->n_items) return BAD("model fiche item %zu malformed", i);
+  for (size_t i = 0; i < m->n_mobility; i++)
+    if (m->mobility[i].target >= m->n_fiches) return BAD("model mobility %zu malformed", i);
+  for (size_t i = 0; i < m->n_terms; i++)
+    if (!check_ref(m, m->terms[i].str) || m->terms[i].stem >= m->n_stems) return BAD("model term %zu malformed", i);
+  for (size_t i = 0; i < m->n_term_hash; i++)
+    if (m->term_hash[i] > m->n_terms) return BAD("model term hash malformed");
+  for (size_t i = 0; i < m->n_stem_hash; i++)
+    if (m->stem_hash[i] > m->n_stems) return BAD("model stem hash malformed");
+  for (size_t i = 0; i < m->n_stems; i++) {
+    const jm_stem *s = &m->stems[i];
+    if (!check_ref(m, s->str) || s->post_first > m->n_fiche_post || s->post_count > m->n_fiche_post - s->post_first ||
+        s->fpost_first > m->n_form_post || s->fpost_count > m->n_form_post - s->fpost_first ||
+        !(s->idf >= 0 && s->idf < 100) || !(s->form_idf >= 0 && s->form_idf < 100))
+      return BAD("model stem %zu malformed", i);
+  }
+  for (size_t i = 0; i < m->n_fiche_post; i++)
+    if (m->fiche_post[i].fiche >= m->n_fiches || !(m->fiche_post[i].tf >= 0 && m->fiche_post[i].tf < 1e6f))
+      return BAD("model posting %zu malformed", i);
+  for (size_t i = 0; i < m->n_forms; i++) {
+    const jm_form *f = &m->forms[i];
+    if (f->fiche >= m->n_fiches || (f->appel != UINT32_MAX && f->appel >= m->n_appels) ||
+        f->term_first > m->n_form_terms || f->n_terms > m->n_form_terms - f->term_first || !f->n_terms ||
+        !(f->idf_sum >= 0 && f->idf_sum < 1e4f))
+      return BAD("model form %zu malformed", i);
+  }
+  for (size_t i = 0; i < m->n_form_terms; i++)
+    if (m->form_terms[i] >= m->n_terms) return BAD("model form term %zu malformed", i);
+  for (size_t i = 0; i < m->n_form_post; i++)
+    if (m->form_post[i] >= m->n_forms) return BAD("model form posting %zu malformed", i);
+  for (size_t i = 0; i < m->n_trie_nodes; i++) {
+    const jm_trie_node *n = &m->trie_nodes[i];
+    if (n->edge_first > m->n_trie_edges || n->edge_count > m->n_trie_edges - n->edge_first ||
+        n->form_first > m->n_trie_forms || n->form_count > m->n_trie_forms - n->form_first)
+      return BAD("model trie node %zu malformed", i);
+  }
+  for (size_t i = 0; i < m->n_trie_edges; i++)
+    if (m->trie_edges[i].node >= m->n_trie_nodes ||
+        m->trie_edges[i].node == 0 || m->trie_edges[i].stem >= m->n_stems)
+      return BAD("model trie edge %zu malformed", i);
+  for (size_t i = 0; i < m->n_trie_forms; i++)
+    if (m->trie_forms[i] >= m->n_forms) return BAD("model trie form %zu malformed", i);
+  for (size_t i = 0; i < m->n_stopwords; i++)
+    if (m->stopwords[i] >= m->n_terms) return BAD("model stop-word %zu malformed", i);
+  m->avg_doc_len = (float)(total / (double)m->n_fiches);
+  if (!(m->avg_doc_len > 0)) m->avg_doc_len = 1;
+  return 0;
+}
+
+static int parse(jalon_model *m, jalon_error **err) {
+  jm_header h;
+  if (m->size < sizeof h) return BAD("%s: %zu bytes, too short to be a Jalon model", m->path, m->size);
+  memcpy(&h, m->base, sizeof h);
+  if (memcmp(h.magic, JM_MAGIC, 8) != 0) return BAD("%s is not a Jalon model (bad magic bytes)", m->path);
+  if (h.endian != JM_ENDIAN_MARK) return BAD("%s was built for another byte order", m->path);
+  if (h.major != JM_FORMAT_MAJOR)
+    return ju_error(err, JALON_EVERSION, "%s: model format %u.%u, this library reads %u.x; rebuild the model",
+                    m->path, h.major, h.minor, JM_FORMAT_MAJOR);
+  if (h.file_size != m->size)
+    return BAD("%s: %zu bytes but the header says %llu (truncated or padded model)", m->path, m->size,
+               (unsigned long long)h.file_size);
+  uint64_t sum = ju_checksum(m->base + sizeof h, m->size - sizeof h);
+  if (sum != h.checksum) return BAD("%s: checksum mismatch (corrupt model)", m->path);
+  if (h.n_sections > 64 || h.n_sections > (m->size - sizeof h) / sizeof(jm_section))
+    return BAD("%s: bad section count", m->path);
+  memcpy(m->rome_version, h.rome_version, sizeof h.rome_version);
+  m->rome_version[16] = 0;
+  snprintf(m->checksum_hex, sizeof m->checksum_hex, "%016llx", (unsigned long long)h.checksum);
+  struct { uint32_t id, elem; const void **ptr; size_t *count; } want[] = {
+      {JM_S_STRINGS, 1, (const void **)&m->strings, &m->n_strings},
+      {JM_S_FICHES, sizeof(jm_fiche), (const void **)&m->fiches, &m->n_fiches},
+      {JM_S_APPELS, sizeof(jm_appel), (const void **)&m->appels, &m->n_appels},
+      {JM_S_ITEMS, sizeof(jm_item), (const void **)&m->items, &m->n_items},
+      {JM_S_FICHE_ITEMS, sizeof(jm_fiche_item), (const void **)&m->fiche_items, &m->n_fiche_items},
+      {JM_S_MOBILITY, sizeof(jm_mobility), (const void **)&m->mobility, &m->n_mobility},
+      {JM_S_TERMS, sizeof(jm_term), (const void **)&m->terms, &m->n_terms},
+      {JM_S_TERM_HASH, sizeof(uint32_t), (const void **)&m->term_hash, &m->n_term_hash},
+      {JM_S_STEMS, sizeof(jm_stem), (const void **)&m->stems, &m->n_stems},
+      {JM_S_STEM_HASH, sizeof(uint32_t), (const void **)&m->stem_hash, &m->n_stem_hash},
+      {JM_S_FICHE_POST, sizeof(jm_posting), (const void **)&m->fiche_post, &m->n_fiche_post},
+      {JM_S_FORMS, sizeof(jm_form), (const void **)&m->forms, &m->n_forms},
+      {JM_S_FORM_TERMS, sizeof(uint32_t), (const void **)&m->form_terms, &m->n_form_terms},
+      {JM_S_FORM_POST, sizeof(uint32_t), (const void **)&m->form_post, &m->n_form_post},
+      {JM_S_TRIE_NODES, sizeof(jm_trie_node), (const void **)&m->trie_nodes, &m->n_trie_nodes},
+      {JM_S_TRIE_EDGES, sizeof(jm_trie_edge), (const void **)&m->trie_edges, &m->n_trie_edges},
+      {JM_S_TRIE_FORMS, sizeof(uint32_t), (const void **)&m->trie_forms, &m->n_trie_forms},
+      {JM_S_STOPWORDS, sizeof(uint32_t), (const void **)&m->stopwords, &m->n_stopwords},
+      {JM_S_FICHE_ORDER, sizeof(uint32_t), (const void **)&m->fiche_order, &m->n_fiche_order},
+  };
+  size_t nwant = sizeof want / sizeof *want;
+  for (size_t w = 0; w < nwant; w++) {
+    int seen = 0;
+    for (uint32_t i = 0; i < h.n_sections; i++) {
+      jm_section s;
+      memcpy(&s, m->base + sizeof h + i * sizeof s, sizeof s);
+      if (s.id != want[w].id) continue;
+      int rc = bind_section(m, &s, want[w].elem, want[w].ptr, want[w].count, err);
+      if (rc) return rc;
+      seen = 1;
+      break;
+    }
+    if (!seen) return BAD("%s: model section %u missing", m->path, want[w].id);
+  }
+  return validate(m, err);
+}
+
+static int file_exists(const char *p) { return p && *p && access(p, R_OK) == 0; }
+
+static const char *default_path(void) {
+  const char *env = secure_getenv("JALON_MODEL");
+  if (env && *env) return env;
+  if (file_exists(JALON_BUILD_MODEL)) return JALON_BUILD_MODEL;
+  if (file_exists(JALON_DATADIR_MODEL)) return JALON_DATADIR_MODEL;
+  return NULL;
+}
+
+static int load_file(jalon_model *m, jalon_error **err) {
+  int fd = open(m->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ju_error(err, errno == ENOENT ? JALON_ENOTFOUND : JALON_EIO, "cannot open model %s: %s", m->path, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return ju_error(err, JALON_EIO, "model %s is not a regular file", m->path);
+  }
+  m->size = (size_t)st.st_size;
+  if (m->size == 0) {
+    close(fd);
+    return BAD("model %s is empty", m->path);
+  }
+  void *p = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p != MAP_FAILED) {
+    m->base = p;
+    m->mapped = 1;
+    close(fd);
+    return 0;
+  }
+  /* Some file systems cannot map: fall back to reading the file. */
+  uint8_t *buf = malloc(m->size);
+  if (!buf) {
+    close(fd);
+    return ju_error(err, JALON_ENOMEM, "out of memory loading %s", m->path);
+  }
+  size_t got = 0;
+  while (got < m->size) {
+    ssize_t r = read(fd, buf + got, m->size - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+  close(fd);
+  if (got != m->size) {
+    free(buf);
+    return ju_error(err, JALON_EIO, "cannot read model %s", m->path);
+  }
+  m->base = buf;
+  return 0;
+}
+
+int jalon_model_open(jalon_model **out, const char *path, jalon_error **err) {
+  if (!out) return ju_error(err, JALON_EINVAL, "jalon_model_open: out is NULL");
+  *out = NULL;
+  if (!path) path = default_path();
+  if (!path)
+    return ju_error(err, JALON_ENOTFOUND, "no model found: set JALON_MODEL or pass a path (looked in %s and %s)",
+                    JALON_BUILD_MODEL, JALON_DATADIR_MODEL);
+  jalon_model *m = calloc(1, sizeof *m);
+  if (!m || !(m->path = strdup(path))) {
+    free(m);
+    return ju_error(err, JALON_ENOMEM, "out of memory opening the model");
+  }
+  int rc = load_file(m, err);
+  if (!rc) rc = parse(m, err);
+  if (rc) {
+    jalon_model_free(m);
+    return rc;
+  }
+  *out = m;
+  return 0;
+}
+
+int jm_open_memory(jalon_model **out, const void *data, size_t size, jalon_error **err) {
+  *out = NULL;
+  jalon_model *m = calloc(1, sizeof *m);
+  if (!m || !(m->path = strdup("<memory>"))) {
+    free(m);
+    return ju_error(err, JALON_ENOMEM, "out of memory opening the model");
+  }
+  m->base = data;
+  m->size = size;
+  m->mapped = 2; /* borrowed */
+  int rc = parse(m, err);
+  if (rc) {
+    jalon_model_free(m);
+    return rc;
+  }
+  *out = m;
+  return 0;
+}
+
+void jalon_model_free(jalon_model *m) {
+  if (!m) return;
+  if (m->mapped == 1) munmap((void *)m->base, m->size);
+  else if (m->mapped == 0) free((void *)m->base);
+  free(m->path);
+  free(m);
+}
+
+static uint32_t lookup(const uint32_t *hash, size_t cap, const void *recs, size_t rec_size, const char *strings,
+                       const char *s, size_t len) {
+  size_t j = ju_hash_bytes(s, len) & (cap - 1);
+  for (size_t probes = 0; probes < cap; probes++, j = (j + 1) & (cap - 1)) {
+    uint32_t v = hash[j];
+    if (!v) return UINT32_MAX;
+    uint32_t str;
+    memcpy(&str, (const char *)recs + (size_t)(v - 1) * rec_size, sizeof str);
+    const char *k = strings + str;
+    if (strncmp(k, s, len) == 0 && k[len] == 0) return v - 1;
+  }
+  return UINT32_MAX;
+}
+
+uint32_t jm_find_term(const jalon_model *m, const char *s, size_t len) {
+  return lookup(m->term_hash, m->n_term_hash, m->terms, sizeof *m->terms, m->strings, s, len);
+}
+uint32_t jm_find_stem(const jalon_model *m, const char *s, size_t len) {
+  return lookup(m->stem_hash, m->n_stem_hash, m->stems, sizeof *m->stems, m->strings, s, len);
+}
+
+int jm_is_stopword(const jalon_model *m, uint32_t term) {
+  size_t lo = 0, hi = m->n_stopwords;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (m->stopwords[mid] < term) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < m->n_stopwords && m->stopwords[lo] == term;
+}
+
+const char *jalon_model_path(const jalon_model *m) { return m ? m->path : NULL; }
+const char *jalon_model_rome_version(const jalon_model *m) { return m ? m->rome_version : NULL; }
+const char *jalon_model_checksum(const jalon_model *m) { return m ? m->checksum_hex : NULL; }
+size_t jalon_model_fiche_count(const jalon_model *m) { return m ? m->n_fiches : 0; }
+
+long jalon_model_find_fiche(const jalon_model *m, const char *code) {
+  if (!m || !code) return -1;
+  size_t lo = 0, hi = m->n_fiche_order;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    int c = strcmp(jm_str(m, m->fiches[m->fiche_order[mid]].code), code);
+    if (c == 0) return (long)m->fiche_order[mid];
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
+
+const char *jalon_model_fiche_code(const jalon_model *m, size_t i) {
+  return m && i < m->n_fiches ? jm_str(m, m->fiches[i].code) : NULL;
+}
+const char *jalon_model_fiche_label(const jalon_model *m, size_t i) {
+  return m && i < m->n_fiches ? jm_str(m, m->fiches[i].label) : NULL;
+}
+const char *jalon_model_fiche_parent(const jalon_model *m, size_t i) {
+  return m && i < m->n_fiches ? jm_str(m, m->fiches[i].parent) : NULL;
+}

@@ -1,0 +1,53 @@
+/* The opened model: typed views into the mapped file, checked at open so the
+ * matcher can index them without further bounds checks. */
+#ifndef JALON_MODEL_MODEL_H
+#define JALON_MODEL_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jalon/jalon.h"
+#include "model/format.h"
+
+struct jalon_model {
+  const uint8_t *base; /* mapped or read file */
+  size_t size;
+  int mapped;          /* 1: munmap on free, 0: free() */
+  char *path;
+  char rome_version[17];
+  char checksum_hex[17];
+
+  const char *strings; size_t n_strings;
+  const jm_fiche *fiches; size_t n_fiches;
+  const jm_appel *appels; size_t n_appels;
+  const jm_item *items; size_t n_items;
+  const jm_fiche_item *fiche_items; size_t n_fiche_items;
+  const jm_mobility *mobility; size_t n_mobility;
+  const jm_term *terms; size_t n_terms;
+  const uint32_t *term_hash; size_t n_term_hash;
+  const jm_stem *stems; size_t n_stems;
+  const uint32_t *stem_hash; size_t n_stem_hash;
+  const jm_posting *fiche_post; size_t n_fiche_post;
+  const jm_form *forms; size_t n_forms;
+  const uint32_t *form_terms; size_t n_form_terms;
+  const uint32_t *form_post; size_t n_form_post;
+  const jm_trie_node *trie_nodes; size_t n_trie_nodes;
+  const jm_trie_edge *trie_edges; size_t n_trie_edges;
+  const uint32_t *trie_forms; size_t n_trie_forms;
+  const uint32_t *stopwords; size_t n_stopwords;
+  const uint32_t *fiche_order; size_t n_fiche_order;
+  float avg_doc_len;
+};
+
+/* String at offset `ref` of the string section (checked at open). */
+static inline const char *jm_str(const jalon_model *m, uint32_t ref) { return m->strings + ref; }
+
+/* Term / stem lookup by exact bytes; returns index or UINT32_MAX. */
+uint32_t jm_find_term(const jalon_model *m, const char *s, size_t len);
+uint32_t jm_find_stem(const jalon_model *m, const char *s, size_t len);
+int jm_is_stopword(const jalon_model *m, uint32_t term);
+
+/* Opens from memory that stays owned by the caller (tests, fuzzing). */
+int jm_open_memory(jalon_model **out, const void *data, size_t size, jalon_error **err);
+
+#endif
