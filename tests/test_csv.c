@@ -1,6 +1,8 @@
 /* CSV reader of the model compiler: quoting rules of the ROME release,
  * embedded newlines, cp1252 lines, and line numbers in error messages. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/csv.h"

@@ -175,7 +175,7 @@ Test(model, test_model_refuses_damaged_files) {
   memcpy(b, good, len);
   jm_form fm;
   memcpy(&fm, b + form_off, sizeof fm);
-  fm.n_terms = 60000;
+  fm.term_first = 0xFFFFFF00u;
   memcpy(b + form_off, &fm, sizeof fm);
   reseal(b, len);
   cr_expect_eq(open_bytes(b, len), JALON_EFORMAT, "form term run out of range");

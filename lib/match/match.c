@@ -12,9 +12,11 @@
 #include "util/vec.h"
 
 /* Mixing weights and saturation constants, tuned on the eval-dev sets only. */
+#ifndef W_TITLE
 #define W_TITLE 0.50f
 #define W_PHRASE_T 0.22f /* phrase weight when a title is given */
 #define W_BM25_T 0.28f
+#endif
 #define W_PHRASE 0.55f   /* without a title */
 #define W_BM25 0.45f
 #define K_PHRASE 9.0f    /* phrase idf mass giving 63% of the phrase signal */
@@ -237,11 +239,26 @@ static void score_bm25(const jalon_model *m, jx_scratch *s, size_t nu) {
   }
 }
 
-static int cmp_raw(const void *a, const void *b, void *ctx) {
-  const float *raw = ctx;
-  float x = raw[*(const uint32_t *)a], y = raw[*(const uint32_t *)b];
-  if (x != y) return x > y ? -1 : 1;
-  return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+static int better(const float *raw, uint32_t a, uint32_t b) {
+  return raw[a] > raw[b] || (raw[a] == raw[b] && a < b);
+}
+
+/* Best k fiches by raw score, kept sorted by insertion: k <= JALON_MAX_JOBS
+ * and most fiches fall below the k-th at once, so this beats a full sort. */
+static size_t top_k(const float *raw, size_t nf, uint32_t *out, size_t k) {
+  size_t n = 0;
+  for (size_t i = 0; i < nf; i++) {
+    if (raw[i] <= 0) continue;
+    uint32_t f = (uint32_t)i;
+    if (n == k && !better(raw, f, out[n - 1])) continue;
+    size_t j = n < k ? n++ : k - 1;
+    while (j > 0 && better(raw, f, out[j - 1])) {
+      out[j] = out[j - 1];
+      j--;
+    }
+    out[j] = f;
+  }
+  return n;
 }
 
 /* Whether the fiche's document holds a stem: postings are sorted by fiche. */
@@ -294,7 +311,7 @@ static int add_evidence(const jalon_model *m, jx_scratch *s, const jt_tokens *t,
   }
   for (size_t i = 0; i < t->n && nc < 64; i++) {
     const jx_qtok *q = &s->q[i];
-    if (!q->content) continue;
+    if (!q->content || m->stems[q->stem].idf < 2.0f) continue;
     int covered = 0;
     for (size_t k = 0; k < nc && !covered; k++)
       covered = t->v[i].start >= cands[k].start && t->v[i].end <= cands[k].end;
@@ -360,7 +377,6 @@ int jx_match(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const j
   for (size_t i = 0; i < nf; i++)
     if (s->bm25[i] > bmax) bmax = s->bm25[i];
 
-  size_t nc = 0;
   for (size_t i = 0; i < nf; i++) {
     float p = s->phrase_score[i] + phrase_sum[i];
     float pn = p > 0 ? 1.0f - expf(-p / K_PHRASE) : 0;
@@ -368,15 +384,13 @@ int jx_match(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const j
      * text is thin so a lone common word cannot look certain. */
     float bn = bmax > 0 ? s->bm25[i] / bmax : 0;
     bn *= 1.0f - expf(-bmax / 12.0f);
-    float raw = has_title ? W_TITLE * (s->title_score[i] > 1 ? 1 : s->title_score[i]) + W_PHRASE_T * pn + W_BM25_T * bn
-                          : W_PHRASE * pn + W_BM25 * bn;
+    float ts = s->title_score[i] > 1 ? 1 : s->title_score[i];
+    float raw = has_title ? W_TITLE * ts + W_PHRASE_T * pn + W_BM25_T * bn : W_PHRASE * pn + W_BM25 * bn;
     s->raw[i] = raw > 1 ? 1 : raw;
-    if (s->raw[i] > 0) s->cand[nc++] = (uint32_t)i;
   }
-  qsort_r(s->cand, nc, sizeof *s->cand, cmp_raw, s->raw);
   if (max_jobs == 0) max_jobs = JALON_DEFAULT_JOBS;
   if (max_jobs > JALON_MAX_JOBS) max_jobs = JALON_MAX_JOBS;
-  size_t nj = nc < max_jobs ? nc : max_jobs;
+  size_t nj = top_k(s->raw, nf, s->cand, max_jobs);
   r->jobs = calloc(nj ? nj : 1, sizeof *r->jobs);
   if (!r->jobs) return JALON_ENOMEM;
   for (size_t k = 0; k < nj; k++) {
@@ -393,6 +407,14 @@ int jx_match(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const j
     r->n_jobs = k + 1;
     if (add_evidence(m, s, text, fi, r, j)) return JALON_ENOMEM;
   }
+#ifdef JALON_DEBUG_MATCH
+  for (size_t k = 0; k < nj && k < 6; k++) {
+    uint32_t fi = s->cand[k];
+    fprintf(stderr, "  %s raw=%.3f title=%.3f phrase=%.2f+%.2f bm25=%.2f (max %.2f) form=%s\n", jm_str(m, m->fiches[fi].code),
+            s->raw[fi], s->title_score[fi], s->phrase_score[fi], 0.0, s->bm25[fi], bmax,
+            r->jobs[k].appel != JR_NONE ? jm_str(m, m->appels[r->jobs[k].appel].label) : "-");
+  }
+#endif
   r->margin = nj >= 2 ? r->jobs[0].score - r->jobs[1].score : nj == 1 ? r->jobs[0].score : 0;
   r->abstain = nj == 0 || r->jobs[0].score < ABSTAIN_BELOW;
   return 0;

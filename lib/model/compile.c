@@ -120,6 +120,36 @@ static int read_stopwords(jc *c) {
   return rc;
 }
 
+/* models/text/synonyms.txt: "word = rome word". Read after the ROME
+ * vocabulary exists, so that a word the ROME uses is never redirected. */
+static int read_synonyms(jc *c) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/text/synonyms.txt", c->o->models_dir);
+  FILE *f = fopen(path, "r");
+  if (!f) return ju_error(c->err, JALON_EIO, "cannot open synonym list %s", path);
+  char line[512];
+  size_t lineno = 0;
+  int rc = 0;
+  while (!rc && fgets(line, sizeof line, f)) {
+    lineno++;
+    char *h = strchr(line, '#');
+    if (h) *h = 0;
+    char *eq = strchr(line, '=');
+    if (!eq) {
+      if (strspn(line, " \t\r\n") != strlen(line)) jc_warn(c, "%s:%zu: no \"=\"; line skipped", path, lineno);
+      continue;
+    }
+    *eq = 0;
+    rc = jc_add_synonym(c, line, eq + 1);
+    if (rc > 0) {
+      rc = 0;
+      jc_warn(c, "%s:%zu: target unknown or word already in the ROME; line skipped", path, lineno);
+    }
+  }
+  fclose(f);
+  return rc;
+}
+
 static int read_fiches(jc *c) {
   static const char *const cols[] = {"code_rome", "libelle_rome", "code_rome_parent", NULL};
   table t;
@@ -220,25 +250,62 @@ static int gender_forms(const char *label, char *masc, char *fem, size_t cap) {
   return 1;
 }
 
+/* "Auxiliaire de Vie Sociale (AVS)", "Directeur des systèmes d'information
+ * -DSI-": people write the words without the acronym, so the label without
+ * its parenthesised or dashed asides is a form too. Returns 1 if changed. */
+static int strip_asides(const char *s, char *out, size_t cap) {
+  size_t o = 0;
+  int changed = 0;
+  for (const char *p = s; *p && o + 1 < cap;) {
+    if (*p == '(') {
+      const char *q = strchr(p, ')');
+      if (q) {
+        p = q + 1;
+        changed = 1;
+        continue;
+      }
+    }
+    if (*p == '-' && (p == s || p[-1] == ' ')) {
+      const char *q = p + 1;
+      while (*q >= 'A' && *q <= 'Z') q++;
+      if (q > p + 2 && *q == '-') {
+        p = q + 1;
+        changed = 1;
+        continue;
+      }
+    }
+    out[o++] = *p++;
+  }
+  out[o] = 0;
+  return changed;
+}
+
+static int add_one_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite) {
+  char bare[1024];
+  int rc = jc_add_form(c, text, fiche, appel, kind, peu_usite);
+  if (!rc && strip_asides(text, bare, sizeof bare)) rc = jc_add_form(c, bare, fiche, appel, kind, peu_usite);
+  return rc;
+}
+
 static int add_title_forms(jc *c, const char *label, uint32_t fiche, uint32_t appel, int peu_usite,
                            int short_too, const char *shortl) {
   char masc[1024], fem[1024];
   int rc;
   int fiche_kind = appel == UINT32_MAX;
   if (gender_forms(label, masc, fem, sizeof masc)) {
-    if ((rc = jc_add_form(c, masc, fiche, appel, fiche_kind ? JM_FORM_FICHE : JM_FORM_MASC, peu_usite)))
+    if ((rc = add_one_form(c, masc, fiche, appel, fiche_kind ? JM_FORM_FICHE : JM_FORM_MASC, peu_usite)))
       return rc;
-    if ((rc = jc_add_form(c, fem, fiche, appel, fiche_kind ? JM_FORM_FICHE : JM_FORM_FEM, peu_usite)))
+    if ((rc = add_one_form(c, fem, fiche, appel, fiche_kind ? JM_FORM_FICHE : JM_FORM_FEM, peu_usite)))
       return rc;
-  } else if ((rc = jc_add_form(c, label, fiche, appel, fiche_kind ? JM_FORM_FICHE : JM_FORM_MASC,
+  } else if ((rc = add_one_form(c, label, fiche, appel, fiche_kind ? JM_FORM_FICHE : JM_FORM_MASC,
                                  peu_usite))) {
     return rc;
   }
   if (short_too && shortl && *shortl && strcmp(shortl, label) != 0) {
     if (gender_forms(shortl, masc, fem, sizeof masc)) {
-      if ((rc = jc_add_form(c, masc, fiche, appel, JM_FORM_SHORT, peu_usite))) return rc;
-      if ((rc = jc_add_form(c, fem, fiche, appel, JM_FORM_SHORT, peu_usite))) return rc;
-    } else if ((rc = jc_add_form(c, shortl, fiche, appel, JM_FORM_SHORT, peu_usite))) {
+      if ((rc = add_one_form(c, masc, fiche, appel, JM_FORM_SHORT, peu_usite))) return rc;
+      if ((rc = add_one_form(c, fem, fiche, appel, JM_FORM_SHORT, peu_usite))) return rc;
+    } else if ((rc = add_one_form(c, shortl, fiche, appel, JM_FORM_SHORT, peu_usite))) {
       return rc;
     }
   }
@@ -549,6 +616,7 @@ int jm_compile(const jm_compile_options *o, jalon_error **err) {
   if (!rc) rc = read_links(&c);
   if (!rc) rc = read_texts(&c);
   if (!rc) rc = read_mobility(&c);
+  if (!rc) rc = read_synonyms(&c);
   if (!rc) rc = jc_build_index(&c);
   if (!rc) rc = jc_write(&c);
   jc_free(&c);

@@ -63,6 +63,26 @@ int jc_index_text(jc *c, const char *text, uint32_t fiche, float w, void *out_te
   return 0;
 }
 
+int jc_add_synonym(jc *c, const char *word, const char *target) {
+  int rc = jt_tokenize(c->tok, target, strlen(target), &c->toks);
+  if (rc == JALON_ENOMEM) return jc_nomem(c);
+  if (rc || c->toks.n != 1) return 1;
+  uint32_t tt = ju_strmap_get(&c->term_map, jt_fold(&c->toks, 0), c->toks.v[0].fold_len);
+  if (tt == UINT32_MAX) return 1;
+  rc = jt_tokenize(c->tok, word, strlen(word), &c->toks);
+  if (rc == JALON_ENOMEM) return jc_nomem(c);
+  if (rc || c->toks.n != 1) return 1;
+  const char *f = jt_fold(&c->toks, 0);
+  size_t n = c->toks.v[0].fold_len;
+  if (ju_strmap_get(&c->term_map, f, n) != UINT32_MAX) return 1;
+  jm_term t = {jc_strn(c, f, n), c->terms.v[tt].stem};
+  uint32_t id = (uint32_t)c->terms.n;
+  if (t.str == UINT32_MAX || JU_PUSH(c->terms, t) || JU_PUSH(c->term_stop, c->term_stop.v[tt]) ||
+      ju_strmap_put(&c->term_map, f, n, id, NULL) == UINT32_MAX)
+    return jc_nomem(c);
+  return 0;
+}
+
 #define JC_MAX_FORM_TERMS 24
 
 int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite) {
@@ -79,7 +99,11 @@ int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kin
     if (c->toks.v[i].flags & JT_ELIDED) continue;
     uint32_t t = intern_token(c, i);
     if (t == UINT32_MAX) return jc_nomem(c);
-    if (!c->term_stop.v[t]) key[n++] = t;
+    /* A capital letter in a title is an acronym part ("Technicien R&D"),
+     * not a stray "H/F": keep it so the form is not mistaken for a bare
+     * "technicien". Queries skip it, which lowers such forms' coverage. */
+    int acronym = c->toks.v[i].fold_len == 1 && (c->toks.v[i].flags & JT_CAPITAL);
+    if (!c->term_stop.v[t] || acronym) key[n++] = t;
   }
   if (n == 1) return 0;
   /* Short and long labels, or a fiche title and its principal appellation,

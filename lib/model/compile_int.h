@@ -79,6 +79,9 @@ void jc_progress(jc *c, const char *stage, size_t done, size_t total);
 int jc_index_text(jc *c, const char *text, uint32_t fiche, float w, void *out_terms_vec);
 /* Adds one matchable written form of a title. */
 int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite);
+/* Makes word (any spelling) a term sharing the stem of target's first word.
+ * Returns 0, 1 when skipped (word known or target unknown), or < 0. */
+int jc_add_synonym(jc *c, const char *word, const char *target);
 /* Builds postings, idf, trie and hash tables once everything is read. */
 int jc_build_index(jc *c);
 /* Serialises everything to o->out_path. */
