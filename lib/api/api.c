@@ -61,6 +61,7 @@ void jalon_result_free(jalon_result *r) {
   free(r->text);
   free(r->jobs);
   free(r->spans);
+  free(r->corrections);
   free(r);
 }
 

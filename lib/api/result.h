@@ -26,6 +26,12 @@ typedef struct jr_job {
   char appel_code[12];/* decimal code_ogr of appel, for the accessor */
 } jr_job;
 
+/* A misspelt word of the text read as a model word ("did you mean"). */
+typedef struct jr_correction {
+  uint32_t start, end; /* byte offsets in result->text */
+  uint32_t term;       /* model term it was read as */
+} jr_correction;
+
 struct jalon_result {
   const jalon_model *model; /* borrowed */
   char *id;                 /* request id or NULL */
@@ -35,6 +41,8 @@ struct jalon_result {
   size_t n_jobs;
   jr_span *spans;
   size_t n_spans, spans_cap;
+  jr_correction *corrections;
+  size_t n_corrections, corrections_cap;
   double margin;
   int abstain;
 };

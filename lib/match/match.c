@@ -67,7 +67,16 @@ void jx_scratch_free(jx_scratch *s) {
   memset(s, 0, sizeof *s);
 }
 
-static int resolve(const jalon_model *m, const jt_tokens *t, jx_qtok **q, size_t *cap) {
+/* Misspelling correction is for words written in lower case or at the start
+ * of a sentence: a capitalised word inside a sentence is most often a name
+ * (a town, a company) that must not be read as a job word. */
+static int may_correct(const jt_token *tk) {
+  if (tk->flags & JT_UPPER) return 1;
+  if (!(tk->flags & JT_CAPITAL)) return 1;
+  return tk->sep == JT_SEP_NONE || tk->sep == JT_SEP_STOP;
+}
+
+static int resolve(const jalon_model *m, const jt_tokens *t, jx_qtok **q, size_t *cap, jalon_result *r) {
   if (ju_reserve(q, cap, t->n ? t->n : 1, sizeof **q)) return JALON_ENOMEM;
   for (size_t i = 0; i < t->n; i++) {
     const jt_token *tk = &t->v[i];
@@ -76,12 +85,22 @@ static int resolve(const jalon_model *m, const jt_tokens *t, jx_qtok **q, size_t
     x->content = 0;
     if (tk->flags & (JT_ELIDED | JT_NUMBER)) continue;
     x->term = jm_find_term(m, jt_fold(t, i), tk->fold_len);
+    if (x->term == UINT32_MAX) {
+      /* Unknown word: its stem may still be known ("vendeuses"). */
+      x->stem = jm_find_stem(m, jt_stem(t, i), tk->stem_len);
+      if (x->stem == UINT32_MAX && may_correct(tk)) {
+        x->term = jx_correct(m, jt_fold(t, i), tk->fold_len);
+        if (x->term != UINT32_MAX && r) {
+          if (ju_reserve(&r->corrections, &r->corrections_cap, r->n_corrections + 1, sizeof *r->corrections))
+            return JALON_ENOMEM;
+          r->corrections[r->n_corrections++] = (jr_correction){tk->start, tk->end, x->term};
+        }
+      }
+    }
     if (x->term != UINT32_MAX) {
       x->stem = m->terms[x->term].stem;
       x->content = !jm_is_stopword(m, x->term);
     } else {
-      /* Unknown word: its stem may still be known ("vendeuses"). */
-      x->stem = jm_find_stem(m, jt_stem(t, i), tk->stem_len);
       x->content = x->stem != UINT32_MAX;
     }
   }
@@ -351,9 +370,9 @@ int jx_match(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const j
   memset(s->raw, 0, nf * sizeof(float));
   for (size_t i = 0; i < nf; i++) s->title_form[i] = s->phrase_form[i] = UINT32_MAX;
 
-  if (resolve(m, text, &s->q, &s->q_cap)) return JALON_ENOMEM;
+  if (resolve(m, text, &s->q, &s->q_cap, r)) return JALON_ENOMEM;
   int has_title = title && title->n > 0;
-  if (has_title && resolve(m, title, &s->qt, &s->qt_cap)) return JALON_ENOMEM;
+  if (has_title && resolve(m, title, &s->qt, &s->qt_cap, NULL)) return JALON_ENOMEM;
   if (has_title && count_content(s->qt, title->n) == 0) has_title = 0;
   const jt_tokens *tt = title;
   const jx_qtok *tq = s->qt;

@@ -39,6 +39,10 @@ typedef struct jx_scratch {
   size_t ustems_cap;
 } jx_scratch;
 
+/* Model word closest to an unknown folded word (phonetic key or up to two
+ * edits, scaled by length), or UINT32_MAX. */
+uint32_t jx_correct(const jalon_model *m, const char *w, size_t n);
+
 int jx_scratch_init(jx_scratch *s, const jalon_model *m);
 void jx_scratch_free(jx_scratch *s);
 

@@ -590,6 +590,7 @@ static void jc_free(jc *c) {
   JU_FREE(c->item_terms); JU_FREE(c->item_term_first); JU_FREE(c->fiche_post);
   JU_FREE(c->form_post); JU_FREE(c->trie_nodes); JU_FREE(c->trie_edges); JU_FREE(c->trie_forms);
   JU_FREE(c->stopwords); JU_FREE(c->fiche_order); JU_FREE(c->term_hash); JU_FREE(c->stem_hash);
+  JU_FREE(c->fuzzy_phon); JU_FREE(c->fuzzy_del);
   JU_FREE(c->sorted_fiche_items_unused);
 }
 

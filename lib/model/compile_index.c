@@ -8,6 +8,7 @@
 #include "model/compile_int.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "text/fuzzy.h"
 
 static uint32_t intern_stem(jc *c, const char *s) {
   size_t n = strlen(s);
@@ -269,12 +270,59 @@ static int cmp_fiche_code(const void *a, const void *b, void *ctx) {
   return strcmp(c->strings.v + c->fiches.v[*(const uint32_t *)a].code, c->strings.v + c->fiches.v[*(const uint32_t *)b].code);
 }
 
+static int cmp_key(const void *a, const void *b) {
+  const jm_key *x = a, *y = b;
+  if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
+  return x->term < y->term ? -1 : x->term > y->term;
+}
+
+static void sort_unique(void *vecp) {
+  JU_VEC(jm_key) *v = vecp;
+  qsort(v->v, v->n, sizeof *v->v, cmp_key);
+  size_t w = 0;
+  for (size_t i = 0; i < v->n; i++)
+    if (!w || cmp_key(&v->v[w - 1], &v->v[i]) != 0) v->v[w++] = v->v[i];
+  v->n = w;
+}
+
+/* Indexes the words a misspelling may be corrected to: content words that
+ * vote for some fiche, by phonetic key and by one-letter deletions (a query
+ * and a vocabulary word one deletion apart each are within two edits). */
+static int build_fuzzy(jc *c) {
+  for (size_t t = 0; t < c->terms.n; t++) {
+    if (c->term_stop.v[t]) continue;
+    const jm_stem *st = &c->stems.v[c->terms.v[t].stem];
+    if (!st->post_count && !st->fpost_count) continue;
+    const char *w = c->strings.v + c->terms.v[t].str;
+    size_t n = strlen(w);
+    char key[2 * JT_FUZZY_MAX_WORD + 2];
+    size_t kn = n >= 3 ? jt_phonetic_key(w, n, key, sizeof key) : 0;
+    if (!kn) continue; /* not all letters, too short or too long */
+    jm_key k = {jt_fuzzy_hash(key, kn), (uint32_t)t};
+    if (JU_PUSH(c->fuzzy_phon, k)) return jc_nomem(c);
+    if (n < JT_FUZZY_MIN_WORD) continue;
+    k.hash = jt_fuzzy_hash(w, n);
+    if (JU_PUSH(c->fuzzy_del, k)) return jc_nomem(c);
+    char d[JT_FUZZY_MAX_WORD];
+    for (size_t i = 0; i < n; i++) {
+      memcpy(d, w, i);
+      memcpy(d + i, w + i + 1, n - i - 1);
+      k.hash = jt_fuzzy_hash(d, n - 1);
+      if (JU_PUSH(c->fuzzy_del, k)) return jc_nomem(c);
+    }
+  }
+  sort_unique(&c->fuzzy_phon);
+  sort_unique(&c->fuzzy_del);
+  return 0;
+}
+
 int jc_build_index(jc *c) {
   jc_progress(c, "index", 0, 4);
   int rc = build_fiche_postings(c);
   if (!rc) rc = build_form_postings(c);
   jc_progress(c, "index", 2, 4);
   if (!rc) rc = build_trie(c);
+  if (!rc) rc = build_fuzzy(c);
   for (size_t t = 0; !rc && t < c->terms.n; t++)
     if (c->term_stop.v[t] && JU_PUSH(c->stopwords, (uint32_t)t)) rc = jc_nomem(c);
   for (size_t f = 0; !rc && f < c->fiches.n; f++)

@@ -53,6 +53,7 @@ typedef struct jc {
   JU_VEC(uint32_t) stopwords;
   JU_VEC(uint32_t) fiche_order;
   JU_VEC(uint32_t) term_hash, stem_hash;
+  JU_VEC(jm_key) fuzzy_phon, fuzzy_del;
   JU_VEC(jm_posting) sorted_fiche_items_unused;
   char rome_version[16];
 } jc;

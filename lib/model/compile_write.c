@@ -36,6 +36,8 @@ int jc_write(jc *c) {
       {JM_S_TRIE_FORMS, sizeof(uint32_t), c->trie_forms.v, c->trie_forms.n},
       {JM_S_STOPWORDS, sizeof(uint32_t), c->stopwords.v, c->stopwords.n},
       {JM_S_FICHE_ORDER, sizeof(uint32_t), c->fiche_order.v, c->fiche_order.n},
+      {JM_S_FUZZY_PHON, sizeof(jm_key), c->fuzzy_phon.v, c->fuzzy_phon.n},
+      {JM_S_FUZZY_DEL, sizeof(jm_key), c->fuzzy_del.v, c->fuzzy_del.n},
   };
   size_t ns = sizeof secs / sizeof *secs;
   size_t off = align8(sizeof(jm_header) + ns * sizeof(jm_section));

@@ -50,6 +50,8 @@ enum jm_section_id {
   JM_S_TRIE_FORMS,      /* uint32_t form ids ending at a node */
   JM_S_STOPWORDS,       /* uint32_t term ids of stop-words, sorted */
   JM_S_FICHE_ORDER,     /* uint32_t fiche ids sorted by code, for lookup */
+  JM_S_FUZZY_PHON,      /* jm_key: phonetic key hash -> term, sorted */
+  JM_S_FUZZY_DEL,       /* jm_key: hash of a term or a one-letter deletion of it -> term, sorted */
   JM_S_COUNT_
 };
 
@@ -132,6 +134,11 @@ typedef struct jm_form {
   uint8_t peu_usite;
   float idf_sum;        /* sum of form_idf of its stems */
 } jm_form;
+
+typedef struct jm_key {
+  uint32_t hash;        /* jt_fuzzy_hash of the key */
+  uint32_t term;
+} jm_key;
 
 typedef struct jm_trie_node {
   uint32_t edge_first, edge_count;

@@ -104,6 +104,12 @@ static int validate(jalon_model *m, jalon_error **err) {
       return BAD("model trie edge %zu malformed", i);
   for (size_t i = 0; i < m->n_trie_forms; i++)
     if (m->trie_forms[i] >= m->n_forms) return BAD("model trie form %zu malformed", i);
+  for (size_t i = 0; i < m->n_fuzzy_phon; i++)
+    if (m->fuzzy_phon[i].term >= m->n_terms || (i && m->fuzzy_phon[i].hash < m->fuzzy_phon[i - 1].hash))
+      return BAD("model phonetic index malformed");
+  for (size_t i = 0; i < m->n_fuzzy_del; i++)
+    if (m->fuzzy_del[i].term >= m->n_terms || (i && m->fuzzy_del[i].hash < m->fuzzy_del[i - 1].hash))
+      return BAD("model deletion index malformed");
   for (size_t i = 0; i < m->n_stopwords; i++)
     if (m->stopwords[i] >= m->n_terms) return BAD("model stop-word %zu malformed", i);
   m->avg_doc_len = (float)(total / (double)m->n_fiches);
@@ -150,6 +156,8 @@ static int parse(jalon_model *m, jalon_error **err) {
       {JM_S_TRIE_FORMS, sizeof(uint32_t), (const void **)&m->trie_forms, &m->n_trie_forms},
       {JM_S_STOPWORDS, sizeof(uint32_t), (const void **)&m->stopwords, &m->n_stopwords},
       {JM_S_FICHE_ORDER, sizeof(uint32_t), (const void **)&m->fiche_order, &m->n_fiche_order},
+      {JM_S_FUZZY_PHON, sizeof(jm_key), (const void **)&m->fuzzy_phon, &m->n_fuzzy_phon},
+      {JM_S_FUZZY_DEL, sizeof(jm_key), (const void **)&m->fuzzy_del, &m->n_fuzzy_del},
   };
   size_t nwant = sizeof want / sizeof *want;
   for (size_t w = 0; w < nwant; w++) {

@@ -36,6 +36,8 @@ struct jalon_model {
   const uint32_t *trie_forms; size_t n_trie_forms;
   const uint32_t *stopwords; size_t n_stopwords;
   const uint32_t *fiche_order; size_t n_fiche_order;
+  const jm_key *fuzzy_phon; size_t n_fuzzy_phon;
+  const jm_key *fuzzy_del; size_t n_fuzzy_del;
   float avg_doc_len;
 };
 
