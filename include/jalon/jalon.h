@@ -149,6 +149,30 @@ JALON_EXPORT int jalon_result_job_evidence(const jalon_result *r, size_t i, size
 JALON_EXPORT double jalon_result_margin(const jalon_result *r);
 JALON_EXPORT int jalon_result_abstain(const jalon_result *r);
 
+/* Roles read from cue phrases ("j'ai été", "je voudrais", "je ne veux plus"). */
+enum jalon_role {
+  JALON_ROLE_NEUTRAL = 0,    /* no cue: a bare title, a job offer */
+  JALON_ROLE_EXPERIENCE = 1, /* a job held */
+  JALON_ROLE_ASPIRATION = 2, /* a job wanted */
+  JALON_ROLE_EXCLUDED = 3    /* a job no longer wanted: never an aspiration */
+};
+/* Role of overall job i, and the experience in months read for it (0 when
+ * no duration was written). */
+JALON_EXPORT int jalon_result_job_role(const jalon_result *r, size_t i);
+JALON_EXPORT unsigned jalon_result_job_months(const jalon_result *r, size_t i);
+/* Jobs found in the clauses of one role (EXPERIENCE, ASPIRATION, EXCLUDED),
+ * best first, at most 5. Strings borrowed as above. */
+JALON_EXPORT size_t jalon_result_role_count(const jalon_result *r, int role);
+JALON_EXPORT const char *jalon_result_role_code(const jalon_result *r, int role, size_t i);
+JALON_EXPORT double jalon_result_role_score(const jalon_result *r, int role, size_t i);
+JALON_EXPORT unsigned jalon_result_role_months(const jalon_result *r, int role, size_t i);
+
+/* Misspelt words read as model words ("did you mean"): byte span in the text
+ * and the word used (borrowed from the model). */
+JALON_EXPORT size_t jalon_result_correction_count(const jalon_result *r);
+JALON_EXPORT int jalon_result_correction(const jalon_result *r, size_t k, size_t *start, size_t *end,
+                                         const char **to);
+
 /* Response JSON (DESIGN.md contract). *out is a NUL-terminated string owned
  * by the caller, freed with jalon_free. pretty != 0 indents it. */
 JALON_EXPORT int jalon_result_to_json(char **out, const jalon_result *r, int pretty,

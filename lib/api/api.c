@@ -2,6 +2,7 @@
  * Input checks (UTF-8, size, emptiness) happen here, once, before any stage. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/result.h"
 #include "api/workspace.h"
@@ -21,7 +22,9 @@ int jalon_workspace_new(jalon_workspace **out, const jalon_model *m, jalon_error
     return ju_error(err, rc, "cannot start the tokenizer: %s", jalon_strerror(rc));
   }
   rc = jx_scratch_init(&ws->scratch, m);
+  if (!rc) rc = jq_ws_new(&ws->cues, m->cues);
   if (rc) {
+    jx_scratch_free(&ws->scratch);
     jt_ctx_free(ws->tok);
     free(ws);
     return ju_error(err, rc, "out of memory creating a workspace");
@@ -36,6 +39,7 @@ void jalon_workspace_free(jalon_workspace *ws) {
   jt_tokens_free(&ws->text);
   jt_tokens_free(&ws->title);
   jx_scratch_free(&ws->scratch);
+  jq_ws_free(ws->cues);
   free(ws);
 }
 
@@ -62,7 +66,18 @@ void jalon_result_free(jalon_result *r) {
   free(r->jobs);
   free(r->spans);
   free(r->corrections);
+  free(r->experience);
+  free(r->aspirations);
+  free(r->excluded);
   free(r);
+}
+
+/* "depuis 2019" is read against the calendar year of the call. */
+static int current_year(void) {
+  time_t now = time(NULL);
+  struct tm tm;
+  if (now == (time_t)-1 || !gmtime_r(&now, &tm)) return 0;
+  return tm.tm_year + 1900;
 }
 
 static int check_input(const char *what, const char *s, size_t len, size_t max, jalon_error **err) {
@@ -96,7 +111,10 @@ int jalon_diagnose(jalon_result **out, jalon_workspace *ws, const char *text, si
   jalon_result *r = NULL;
   if (jr_result_new(&r, ws->model, text ? text : "", len, opts ? opts->id : NULL))
     return ju_error(err, JALON_ENOMEM, "out of memory building the result");
-  rc = jx_match(ws->model, &ws->scratch, &ws->text, &ws->title, opts ? opts->max_jobs : 0, r);
+  const jq_clause *clauses = NULL;
+  size_t n_clauses = 0;
+  rc = jq_annotate(ws->cues, ws->model->cues, &ws->text, current_year(), &clauses, &n_clauses);
+  if (!rc) rc = jx_match(ws->model, &ws->scratch, &ws->text, &ws->title, clauses, n_clauses, opts ? opts->max_jobs : 0, r);
   if (rc) {
     jalon_result_free(r);
     return ju_error(err, rc, "matching failed: %s", jalon_strerror(rc));
@@ -145,5 +163,55 @@ int jalon_result_job_evidence(const jalon_result *r, size_t i, size_t k, size_t 
   if (end) *end = r->spans[j->ev_first + k].end;
   return 0;
 }
+int jalon_result_job_role(const jalon_result *r, size_t i) {
+  const jr_job *j = job_at(r, i);
+  return j ? j->role : JALON_ROLE_NEUTRAL;
+}
+unsigned jalon_result_job_months(const jalon_result *r, size_t i) {
+  const jr_job *j = job_at(r, i);
+  return j ? j->months : 0;
+}
+
+static const jr_job *role_list(const jalon_result *r, int role, size_t *n) {
+  *n = 0;
+  if (!r) return NULL;
+  switch (role) {
+  case JALON_ROLE_EXPERIENCE: *n = r->n_experience; return r->experience;
+  case JALON_ROLE_ASPIRATION: *n = r->n_aspirations; return r->aspirations;
+  case JALON_ROLE_EXCLUDED: *n = r->n_excluded; return r->excluded;
+  default: return NULL;
+  }
+}
+
+size_t jalon_result_role_count(const jalon_result *r, int role) {
+  size_t n;
+  role_list(r, role, &n);
+  return n;
+}
+const char *jalon_result_role_code(const jalon_result *r, int role, size_t i) {
+  size_t n;
+  const jr_job *v = role_list(r, role, &n);
+  return i < n ? jm_str(r->model, r->model->fiches[v[i].fiche].code) : NULL;
+}
+double jalon_result_role_score(const jalon_result *r, int role, size_t i) {
+  size_t n;
+  const jr_job *v = role_list(r, role, &n);
+  return i < n ? v[i].score : 0;
+}
+unsigned jalon_result_role_months(const jalon_result *r, int role, size_t i) {
+  size_t n;
+  const jr_job *v = role_list(r, role, &n);
+  return i < n ? v[i].months : 0;
+}
+
+size_t jalon_result_correction_count(const jalon_result *r) { return r ? r->n_corrections : 0; }
+int jalon_result_correction(const jalon_result *r, size_t k, size_t *start, size_t *end, const char **to) {
+  if (!r || k >= r->n_corrections) return JALON_EINVAL;
+  if (start) *start = r->corrections[k].start;
+  if (end) *end = r->corrections[k].end;
+  if (to) *to = jm_str(r->model, r->model->terms[r->corrections[k].term].str);
+  return 0;
+}
+
 double jalon_result_margin(const jalon_result *r) { return r ? r->margin : 0; }
 int jalon_result_abstain(const jalon_result *r) { return r ? r->abstain : 1; }

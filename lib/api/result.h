@@ -14,7 +14,7 @@ typedef struct jr_span {
   uint32_t start, end; /* byte offsets in result->text, end exclusive */
 } jr_span;
 
-enum jr_role { JR_ROLE_NEUTRAL = 0 };
+enum jr_role { JR_ROLE_NEUTRAL = 0, JR_ROLE_EXPERIENCE = 1, JR_ROLE_ASPIRATION = 2, JR_ROLE_EXCLUDED = 3 };
 
 typedef struct jr_job {
   uint32_t fiche;     /* index in the model */
@@ -24,6 +24,7 @@ typedef struct jr_job {
   uint32_t ev_count;
   int role;           /* enum jr_role */
   char appel_code[12];/* decimal code_ogr of appel, for the accessor */
+  uint32_t months;    /* experience duration read in the text, 0 if none */
 } jr_job;
 
 /* A misspelt word of the text read as a model word ("did you mean"). */
@@ -37,8 +38,10 @@ struct jalon_result {
   char *id;                 /* request id or NULL */
   char *text;               /* copy of the request text (NUL-terminated) */
   size_t text_len;
-  jr_job *jobs;
+  jr_job *jobs;       /* overall ranking */
   size_t n_jobs;
+  jr_job *experience, *aspirations, *excluded; /* per role, from the clauses */
+  size_t n_experience, n_aspirations, n_excluded;
   jr_span *spans;
   size_t n_spans, spans_cap;
   jr_correction *corrections;

@@ -3,6 +3,7 @@
 #ifndef JALON_API_WORKSPACE_H
 #define JALON_API_WORKSPACE_H
 
+#include "cues/cues.h"
 #include "match/match.h"
 #include "text/tokenize.h"
 
@@ -11,6 +12,7 @@ struct jalon_workspace {
   jt_ctx *tok;
   jt_tokens text, title;
   jx_scratch scratch;
+  jq_ws *cues;
 };
 
 #endif

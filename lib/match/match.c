@@ -26,6 +26,8 @@
 #define EXACT_BONUS 0.15f
 #define ABSTAIN_BELOW 0.12f
 #define SHORT_TEXT_AS_TITLE 6 /* content words: a bare job title typed as text */
+#define ROLE_JOBS 5          /* jobs kept per role */
+#define ROLE_MIN_SCORE 0.25f /* below this a clause does not really name the job */
 
 int jx_scratch_init(jx_scratch *s, const jalon_model *m) {
   memset(s, 0, sizeof *s);
@@ -64,6 +66,7 @@ void jx_scratch_free(jx_scratch *s) {
   free(s->phrases);
   free(s->ustems);
   free(s->uqtf);
+  free(s->view);
   memset(s, 0, sizeof *s);
 }
 
@@ -361,8 +364,10 @@ static size_t count_content(const jx_qtok *q, size_t n) {
   return c;
 }
 
-int jx_match(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const jt_tokens *title,
-             unsigned max_jobs, jalon_result *r) {
+/* Ranks fiches for one token stream into a new job list. corrections, when
+ * not NULL, receives the misspellings read (only for the whole text). */
+static int rank(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const jt_tokens *title,
+                unsigned max_jobs, jalon_result *r, jalon_result *corrections, jr_job **out, size_t *n_out) {
   size_t nf = m->n_fiches;
   memset(s->title_score, 0, nf * sizeof(float));
   memset(s->phrase_score, 0, nf * sizeof(float));
@@ -370,7 +375,7 @@ int jx_match(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const j
   memset(s->raw, 0, nf * sizeof(float));
   for (size_t i = 0; i < nf; i++) s->title_form[i] = s->phrase_form[i] = UINT32_MAX;
 
-  if (resolve(m, text, &s->q, &s->q_cap, r)) return JALON_ENOMEM;
+  if (resolve(m, text, &s->q, &s->q_cap, corrections)) return JALON_ENOMEM;
   int has_title = title && title->n > 0;
   if (has_title && resolve(m, title, &s->qt, &s->qt_cap, NULL)) return JALON_ENOMEM;
   if (has_title && count_content(s->qt, title->n) == 0) has_title = 0;
@@ -410,11 +415,13 @@ int jx_match(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const j
   if (max_jobs == 0) max_jobs = JALON_DEFAULT_JOBS;
   if (max_jobs > JALON_MAX_JOBS) max_jobs = JALON_MAX_JOBS;
   size_t nj = top_k(s->raw, nf, s->cand, max_jobs);
-  r->jobs = calloc(nj ? nj : 1, sizeof *r->jobs);
-  if (!r->jobs) return JALON_ENOMEM;
+  jr_job *jobs = calloc(nj ? nj : 1, sizeof *jobs);
+  if (!jobs) return JALON_ENOMEM;
+  *out = jobs;
+  *n_out = 0;
   for (size_t k = 0; k < nj; k++) {
     uint32_t fi = s->cand[k];
-    jr_job *j = &r->jobs[k];
+    jr_job *j = &jobs[k];
     j->fiche = fi;
     j->score = s->raw[fi];
     j->role = JR_ROLE_NEUTRAL;
@@ -423,7 +430,7 @@ int jx_match(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const j
     j->appel = form != UINT32_MAX ? m->forms[form].appel : JR_NONE;
     if (j->appel == UINT32_MAX) j->appel = JR_NONE;
     else snprintf(j->appel_code, sizeof j->appel_code, "%u", m->appels[j->appel].code_ogr);
-    r->n_jobs = k + 1;
+    *n_out = k + 1;
     if (add_evidence(m, s, text, fi, r, j)) return JALON_ENOMEM;
   }
 #ifdef JALON_DEBUG_MATCH
@@ -431,10 +438,94 @@ int jx_match(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const j
     uint32_t fi = s->cand[k];
     fprintf(stderr, "  %s raw=%.3f title=%.3f phrase=%.2f+%.2f bm25=%.2f (max %.2f) form=%s\n", jm_str(m, m->fiches[fi].code),
             s->raw[fi], s->title_score[fi], s->phrase_score[fi], 0.0, s->bm25[fi], bmax,
-            r->jobs[k].appel != JR_NONE ? jm_str(m, m->appels[r->jobs[k].appel].label) : "-");
+            jobs[k].appel != JR_NONE ? jm_str(m, m->appels[jobs[k].appel].label) : "-");
   }
 #endif
-  r->margin = nj >= 2 ? r->jobs[0].score - r->jobs[1].score : nj == 1 ? r->jobs[0].score : 0;
-  r->abstain = nj == 0 || r->jobs[0].score < ABSTAIN_BELOW;
+  return 0;
+}
+
+/* The tokens of the clauses of one role, as a stream of their own: each
+ * clause starts after a hard separator so no phrase spans two of them. */
+static size_t role_view(jx_scratch *s, const jt_tokens *text, const jq_clause *cl, size_t ncl, int role,
+                        jt_tokens *view) {
+  size_t n = 0;
+  for (size_t c = 0; c < ncl; c++) {
+    if (cl[c].role != role) continue;
+    for (uint32_t k = cl[c].tok_first; k < cl[c].tok_end; k++) {
+      s->view[n] = text->v[k];
+      if (k == cl[c].tok_first) s->view[n].sep = JT_SEP_STOP;
+      n++;
+    }
+  }
+  memset(view, 0, sizeof *view);
+  view->v = s->view;
+  view->n = n;
+  view->buf = text->buf;
+  view->buf_len = text->buf_len;
+  return n;
+}
+
+/* Months of the experience clauses holding one of the job's evidence spans. */
+static uint32_t job_months(const jalon_result *r, const jr_job *j, const jt_tokens *text, const jq_clause *cl,
+                           size_t ncl) {
+  uint32_t months = 0;
+  for (uint32_t e = 0; e < j->ev_count; e++) {
+    uint32_t start = r->spans[j->ev_first + e].start;
+    for (size_t c = 0; c < ncl; c++) {
+      if (cl[c].role != JQ_ROLE_EXPERIENCE || !cl[c].months) continue;
+      if (start >= text->v[cl[c].tok_first].start && start < text->v[cl[c].tok_end - 1].end && cl[c].months > months)
+        months = cl[c].months;
+    }
+  }
+  return months;
+}
+
+static int has_fiche(const jr_job *v, size_t n, uint32_t fiche) {
+  for (size_t i = 0; i < n; i++)
+    if (v[i].fiche == fiche) return 1;
+  return 0;
+}
+
+int jx_match(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const jt_tokens *title,
+             const jq_clause *cl, size_t ncl, unsigned max_jobs, jalon_result *r) {
+  int rc = rank(m, s, text, title, max_jobs, r, r, &r->jobs, &r->n_jobs);
+  if (rc) return rc;
+  r->margin = r->n_jobs >= 2 ? r->jobs[0].score - r->jobs[1].score : r->n_jobs == 1 ? r->jobs[0].score : 0;
+  r->abstain = r->n_jobs == 0 || r->jobs[0].score < ABSTAIN_BELOW;
+
+  int any_role = 0;
+  for (size_t c = 0; c < ncl; c++) any_role |= cl[c].role != JQ_ROLE_NONE;
+  if (!any_role) return 0;
+  if (ju_reserve(&s->view, &s->view_cap, text->n ? text->n : 1, sizeof *s->view)) return JALON_ENOMEM;
+  static const int roles[] = {JQ_ROLE_EXCLUDED, JQ_ROLE_ASPIRATION, JQ_ROLE_EXPERIENCE};
+  for (size_t k = 0; k < 3; k++) {
+    jt_tokens view;
+    if (!role_view(s, text, cl, ncl, roles[k], &view)) continue;
+    jr_job **list = roles[k] == JQ_ROLE_EXCLUDED ? &r->excluded : roles[k] == JQ_ROLE_ASPIRATION ? &r->aspirations : &r->experience;
+    size_t *n = roles[k] == JQ_ROLE_EXCLUDED ? &r->n_excluded : roles[k] == JQ_ROLE_ASPIRATION ? &r->n_aspirations : &r->n_experience;
+    if ((rc = rank(m, s, &view, NULL, ROLE_JOBS, r, NULL, list, n))) return rc;
+    /* Keep jobs the clauses really name, and never propose as a wish what
+     * the person excluded. */
+    size_t w = 0;
+    for (size_t i = 0; i < *n; i++) {
+      jr_job j = (*list)[i];
+      if (j.score < ROLE_MIN_SCORE) continue;
+      if (roles[k] == JQ_ROLE_ASPIRATION && has_fiche(r->excluded, r->n_excluded, j.fiche)) continue;
+      j.role = roles[k] == JQ_ROLE_EXCLUDED ? JR_ROLE_EXCLUDED : roles[k] == JQ_ROLE_ASPIRATION ? JR_ROLE_ASPIRATION : JR_ROLE_EXPERIENCE;
+      if (roles[k] == JQ_ROLE_EXPERIENCE) j.months = job_months(r, &j, text, cl, ncl);
+      (*list)[w++] = j;
+    }
+    *n = w;
+  }
+  for (size_t i = 0; i < r->n_jobs; i++) {
+    jr_job *j = &r->jobs[i];
+    if (has_fiche(r->excluded, r->n_excluded, j->fiche)) j->role = JR_ROLE_EXCLUDED;
+    else if (has_fiche(r->aspirations, r->n_aspirations, j->fiche)) j->role = JR_ROLE_ASPIRATION;
+    else if (has_fiche(r->experience, r->n_experience, j->fiche)) {
+      j->role = JR_ROLE_EXPERIENCE;
+      for (size_t e = 0; e < r->n_experience; e++)
+        if (r->experience[e].fiche == j->fiche) j->months = r->experience[e].months;
+    }
+  }
   return 0;
 }

@@ -4,6 +4,7 @@
 #define JALON_MATCH_MATCH_H
 
 #include "api/result.h"
+#include "cues/cues.h"
 #include "model/model.h"
 #include "text/tokenize.h"
 
@@ -37,6 +38,8 @@ typedef struct jx_scratch {
   uint32_t *ustems;     /* distinct stems of the query */
   float *uqtf;
   size_t ustems_cap;
+  jt_token *view;       /* tokens of the clauses of one role */
+  size_t view_cap;
 } jx_scratch;
 
 /* Model word closest to an unknown folded word (phonetic key or up to two
@@ -47,8 +50,10 @@ int jx_scratch_init(jx_scratch *s, const jalon_model *m);
 void jx_scratch_free(jx_scratch *s);
 
 /* Ranks fiches for text (and title, may be NULL) into r->jobs (at most
- * max_jobs) with evidence spans, margin and abstain. Returns 0 or ENOMEM. */
+ * max_jobs) with evidence spans, margin and abstain; then ranks the clauses
+ * of each role (cl from jq_annotate) into r->experience, r->aspirations and
+ * r->excluded, and labels r->jobs with their role. Returns 0 or ENOMEM. */
 int jx_match(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const jt_tokens *title,
-             unsigned max_jobs, jalon_result *r);
+             const jq_clause *cl, size_t ncl, unsigned max_jobs, jalon_result *r);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/compile_int.h"
+#include "cues/cues.h"
 #include "model/csv.h"
 #include "util/error.h"
 
@@ -114,6 +115,9 @@ static int read_stopwords(jc *c) {
       const char *w = jt_fold(&c->toks, i);
       if (ju_strmap_put(&c->stop, w, strlen(w), 1, NULL) == UINT32_MAX) rc = jc_nomem(c);
     }
+    /* Interned as words of the vocabulary, so a query never takes an
+     * everyday word ("veux") for a misspelt job word ("jeux"). */
+    if (!rc) rc = jc_index_text(c, line, UINT32_MAX, 0, NULL);
   }
   fclose(f);
   if (rc && rc != JALON_ENOMEM) rc = ju_error(c->err, rc, "stop-word list %s unreadable", path);
@@ -148,6 +152,44 @@ static int read_synonyms(jc *c) {
   }
   fclose(f);
   return rc;
+}
+
+/* The cue patterns are stored as text and compiled at open; compiling them
+ * here too makes a bad pattern fail the build, not the first diagnosis. */
+static int read_cues(jc *c) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/cues/cues.txt", c->o->models_dir);
+  FILE *f = fopen(path, "rb");
+  if (!f) return ju_error(c->err, JALON_EIO, "cannot open cue patterns %s", path);
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap);
+  int rc = 0;
+  while (buf) {
+    size_t got = fread(buf + n, 1, cap - n - 1, f);
+    n += got;
+    if (n + 1 < cap) break;
+    char *nb = realloc(buf, cap * 2);
+    if (!nb) {
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    buf = nb;
+    cap *= 2;
+  }
+  fclose(f);
+  if (!buf) return jc_nomem(c);
+  buf[n] = 0;
+  if (strlen(buf) != n) rc = ju_error(c->err, JALON_EDATA, "%s: NUL byte in cue patterns", path);
+  jq_set *set = NULL;
+  if (!rc) rc = jq_set_compile(&set, buf, path, c->err);
+  jq_set_free(set);
+  if (rc) {
+    free(buf);
+    return rc == JALON_EFORMAT ? JALON_EDATA : rc;
+  }
+  c->cues_src = buf;
+  return 0;
 }
 
 static int read_fiches(jc *c) {
@@ -591,6 +633,7 @@ static void jc_free(jc *c) {
   JU_FREE(c->form_post); JU_FREE(c->trie_nodes); JU_FREE(c->trie_edges); JU_FREE(c->trie_forms);
   JU_FREE(c->stopwords); JU_FREE(c->fiche_order); JU_FREE(c->term_hash); JU_FREE(c->stem_hash);
   JU_FREE(c->fuzzy_phon); JU_FREE(c->fuzzy_del);
+  free(c->cues_src);
   JU_FREE(c->sorted_fiche_items_unused);
 }
 
@@ -609,6 +652,7 @@ int jm_compile(const jm_compile_options *o, jalon_error **err) {
   if (!rc && jc_str(&c, "") != 0) rc = jc_nomem(&c);
   read_version(&c);
   if (!rc) rc = read_stopwords(&c);
+  if (!rc) rc = read_cues(&c);
   if (!rc) rc = read_fiches(&c);
   if (!rc) rc = read_domains(&c);
   if (!rc) rc = read_appellations(&c);

@@ -55,6 +55,7 @@ typedef struct jc {
   JU_VEC(uint32_t) term_hash, stem_hash;
   JU_VEC(jm_key) fuzzy_phon, fuzzy_del;
   JU_VEC(jm_posting) sorted_fiche_items_unused;
+  char *cues_src;       /* models/cues/cues.txt, checked by compiling it */
   char rome_version[16];
 } jc;
 

@@ -38,6 +38,7 @@ int jc_write(jc *c) {
       {JM_S_FICHE_ORDER, sizeof(uint32_t), c->fiche_order.v, c->fiche_order.n},
       {JM_S_FUZZY_PHON, sizeof(jm_key), c->fuzzy_phon.v, c->fuzzy_phon.n},
       {JM_S_FUZZY_DEL, sizeof(jm_key), c->fuzzy_del.v, c->fuzzy_del.n},
+      {JM_S_CUES, 1, c->cues_src, strlen(c->cues_src) + 1},
   };
   size_t ns = sizeof secs / sizeof *secs;
   size_t off = align8(sizeof(jm_header) + ns * sizeof(jm_section));

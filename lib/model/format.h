@@ -52,6 +52,7 @@ enum jm_section_id {
   JM_S_FICHE_ORDER,     /* uint32_t fiche ids sorted by code, for lookup */
   JM_S_FUZZY_PHON,      /* jm_key: phonetic key hash -> term, sorted */
   JM_S_FUZZY_DEL,       /* jm_key: hash of a term or a one-letter deletion of it -> term, sorted */
+  JM_S_CUES,            /* char: the cue patterns source (models/cues/cues.txt), NUL-terminated */
   JM_S_COUNT_
 };
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "jalon_config.h"
+#include "cues/cues.h"
 #include "model/model.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -158,6 +159,7 @@ static int parse(jalon_model *m, jalon_error **err) {
       {JM_S_FICHE_ORDER, sizeof(uint32_t), (const void **)&m->fiche_order, &m->n_fiche_order},
       {JM_S_FUZZY_PHON, sizeof(jm_key), (const void **)&m->fuzzy_phon, &m->n_fuzzy_phon},
       {JM_S_FUZZY_DEL, sizeof(jm_key), (const void **)&m->fuzzy_del, &m->n_fuzzy_del},
+      {JM_S_CUES, 1, (const void **)&m->cues_src, &m->n_cues_src},
   };
   size_t nwant = sizeof want / sizeof *want;
   for (size_t w = 0; w < nwant; w++) {
@@ -173,7 +175,10 @@ static int parse(jalon_model *m, jalon_error **err) {
     }
     if (!seen) return BAD("%s: model section %u missing", m->path, want[w].id);
   }
-  return validate(m, err);
+  int rc = validate(m, err);
+  if (rc) return rc;
+  if (!m->n_cues_src || m->cues_src[m->n_cues_src - 1] != 0) return BAD("%s: cue patterns not terminated", m->path);
+  return jq_set_compile(&m->cues, m->cues_src, "model cues", err);
 }
 
 static int file_exists(const char *p) { return p && *p && access(p, R_OK) == 0; }
@@ -271,6 +276,7 @@ int jm_open_memory(jalon_model **out, const void *data, size_t size, jalon_error
 
 void jalon_model_free(jalon_model *m) {
   if (!m) return;
+  jq_set_free(m->cues);
   if (m->mapped == 1) munmap((void *)m->base, m->size);
   else if (m->mapped == 0) free((void *)m->base);
   free(m->path);

@@ -38,6 +38,8 @@ struct jalon_model {
   const uint32_t *fiche_order; size_t n_fiche_order;
   const jm_key *fuzzy_phon; size_t n_fuzzy_phon;
   const jm_key *fuzzy_del; size_t n_fuzzy_del;
+  const char *cues_src; size_t n_cues_src;
+  struct jq_set *cues;  /* compiled at open from cues_src */
   float avg_doc_len;
 };
 

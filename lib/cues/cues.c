@@ -1,0 +1,247 @@
+/* Parsing and compiling the cue source, and running it on clauses. Patterns
+ * are PCRE2 in UTF mode, caseless, JIT-compiled when the platform allows. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cues/cues.h"
+#include "util/error.h"
+#include "util/vec.h"
+
+typedef struct jq_pattern {
+  pcre2_code *code;
+  int kind;
+} jq_pattern;
+
+struct jq_set {
+  jq_pattern *p;
+  size_t n;
+  uint32_t max_groups;
+};
+
+static const struct { const char *name; int kind; } kinds[] = {
+    {"experience", JQ_EXPERIENCE}, {"aspiration", JQ_ASPIRATION}, {"exclusion", JQ_EXCLUSION},
+    {"duration", JQ_DURATION},     {"since", JQ_SINCE}};
+
+void jq_set_free(jq_set *s) {
+  if (!s) return;
+  for (size_t i = 0; i < s->n; i++) pcre2_code_free(s->p[i].code);
+  free(s->p);
+  free(s);
+}
+
+size_t jq_set_count(const jq_set *s) { return s ? s->n : 0; }
+
+int jq_set_compile(jq_set **out, const char *source, const char *name, jalon_error **err) {
+  *out = NULL;
+  jq_set *s = calloc(1, sizeof *s);
+  if (!s) return ju_error(err, JALON_ENOMEM, "out of memory compiling cues");
+  size_t cap = 0, lineno = 0;
+  int rc = 0;
+  for (const char *line = source; !rc && *line;) {
+    const char *eol = strchr(line, '\n');
+    size_t len = eol ? (size_t)(eol - line) : strlen(line);
+    lineno++;
+    const char *p = line, *end = line + len;
+    line = eol ? eol + 1 : end;
+    while (p < end && (*p == ' ' || *p == '\t')) p++;
+    if (p == end || *p == '#' || *p == '\r') continue;
+    const char *kw = p;
+    while (p < end && *p != ' ' && *p != '\t') p++;
+    int kind = 0;
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+      if ((size_t)(p - kw) == strlen(kinds[k].name) && strncmp(kw, kinds[k].name, (size_t)(p - kw)) == 0)
+        kind = kinds[k].kind;
+    while (p < end && (*p == ' ' || *p == '\t')) p++;
+    while (end > p && (end[-1] == '\r' || end[-1] == ' ')) end--;
+    if (!kind || p == end) {
+      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: expected \"kind pattern\"", name, lineno);
+      break;
+    }
+    int ec;
+    PCRE2_SIZE off;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)p, (PCRE2_SIZE)(end - p), PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP, &ec,
+                                     &off, NULL);
+    if (!code) {
+      PCRE2_UCHAR msg[160];
+      pcre2_get_error_message(ec, msg, sizeof msg);
+      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: bad pattern at offset %zu: %s", name, lineno, (size_t)off,
+                    (const char *)msg);
+      break;
+    }
+    /* JIT is an optimisation: a platform without it still matches. */
+    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    if (ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p)) {
+      pcre2_code_free(code);
+      rc = ju_error(err, JALON_ENOMEM, "out of memory compiling cues");
+      break;
+    }
+    uint32_t groups = 0;
+    pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &groups);
+    if (groups > s->max_groups) s->max_groups = groups;
+    s->p[s->n++] = (jq_pattern){code, kind};
+  }
+  if (rc) {
+    jq_set_free(s);
+    return rc;
+  }
+  *out = s;
+  return 0;
+}
+
+struct jq_ws {
+  pcre2_match_data *md;
+  char *buf;
+  size_t buf_cap;
+  jq_clause *clauses;
+  size_t clauses_cap;
+  size_t *starts; /* offset of each clause in buf */
+  size_t starts_cap;
+};
+
+int jq_ws_new(jq_ws **out, const jq_set *set) {
+  *out = NULL;
+  jq_ws *w = calloc(1, sizeof *w);
+  if (!w) return JALON_ENOMEM;
+  w->md = pcre2_match_data_create(set ? set->max_groups + 1 : 1, NULL);
+  if (!w->md) {
+    free(w);
+    return JALON_ENOMEM;
+  }
+  *out = w;
+  return 0;
+}
+
+void jq_ws_free(jq_ws *w) {
+  if (!w) return;
+  pcre2_match_data_free(w->md);
+  free(w->buf);
+  free(w->clauses);
+  free(w->starts);
+  free(w);
+}
+
+/* Words that start a new clause when they join two of them. inherit says
+ * whether the new clause carries on the previous one's role. */
+static int conjunction(const char *w, int *inherit) {
+  static const char *const carry[] = {"et", "ou", "puis", "ainsi", "ensuite", "aussi"};
+  static const char *const reset[] = {"mais", "car", "donc", "alors", "sinon", "pourtant", "cependant"};
+  for (size_t i = 0; i < sizeof carry / sizeof *carry; i++)
+    if (strcmp(w, carry[i]) == 0) return *inherit = 1, 1;
+  for (size_t i = 0; i < sizeof reset / sizeof *reset; i++)
+    if (strcmp(w, reset[i]) == 0) return *inherit = 0, 1;
+  return 0;
+}
+
+static long number_word(const char *s, size_t n) {
+  static const char *const words[] = {"zero", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit",
+                                      "neuf", "dix", "onze", "douze"};
+  if (n && s[0] >= '0' && s[0] <= '9') return strtol(s, NULL, 10);
+  for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+    if (strlen(words[i]) == n && strncmp(words[i], s, n) == 0) return (long)i;
+  if (n == 3 && strncmp(s, "une", 3) == 0) return 1;
+  if (n == 6 && strncmp(s, "quinze", 6) == 0) return 15;
+  if (n == 5 && strncmp(s, "vingt", 5) == 0) return 20;
+  return 0;
+}
+
+/* Applies one match of pattern p to clause c (the text s holds its groups). */
+static void apply(const jq_pattern *p, const char *s, const PCRE2_SIZE *ov, int groups, int now_year,
+                  jq_clause *c) {
+  int role = c->own_cue ? c->role : JQ_ROLE_NONE;
+  if (p->kind == JQ_EXPERIENCE && role < JQ_ROLE_EXPERIENCE) role = JQ_ROLE_EXPERIENCE;
+  else if (p->kind == JQ_ASPIRATION && role < JQ_ROLE_ASPIRATION) role = JQ_ROLE_ASPIRATION;
+  else if (p->kind == JQ_EXCLUSION) role = JQ_ROLE_EXCLUDED;
+  else if (p->kind == JQ_DURATION && groups >= 3 && !c->months) {
+    long num = number_word(s + ov[2], ov[3] - ov[2]);
+    int in_months = s[ov[4]] == 'm';
+    if (num > 0 && num < 80) c->months = (uint32_t)(in_months ? num : num * 12);
+  } else if (p->kind == JQ_SINCE && groups >= 2 && !c->months && now_year > 0) {
+    long year = strtol(s + ov[2], NULL, 10);
+    if (year > 1950 && year <= now_year) c->months = (uint32_t)((now_year - year) * 12 + 6);
+  }
+  if (role) {
+    c->role = (uint8_t)role;
+    c->own_cue = 1;
+  }
+}
+
+int jq_annotate(jq_ws *w, const jq_set *set, const jt_tokens *t, int now_year, const jq_clause **clauses,
+                size_t *n_clauses) {
+  /* 1. Clauses: a clause runs until a comma, a sentence end or a conjunction.
+   * own_cue temporarily holds whether it may inherit the previous role. */
+  size_t nc = 0, len = 0;
+  int inherit_next = 0;
+  for (size_t i = 0; i < t->n;) {
+    size_t j = i + 1;
+    int inherit = inherit_next;
+    inherit_next = 0;
+    while (j < t->n) {
+      if (t->v[j].sep >= JT_SEP_COMMA) {
+        inherit_next = t->v[j].sep == JT_SEP_COMMA;
+        break;
+      }
+      int inh;
+      if (conjunction(jt_fold(t, j), &inh)) {
+        inherit_next = inh;
+        break;
+      }
+      j++;
+    }
+    if (ju_reserve(&w->clauses, &w->clauses_cap, nc + 1, sizeof *w->clauses) ||
+        ju_reserve(&w->starts, &w->starts_cap, nc + 1, sizeof *w->starts))
+      return JALON_ENOMEM;
+    jq_clause *c = &w->clauses[nc];
+    memset(c, 0, sizeof *c);
+    c->tok_first = (uint32_t)i;
+    c->tok_end = (uint32_t)j;
+    c->pad = (uint8_t)inherit;
+    for (size_t k = i; k < j; k++) len += t->v[k].fold_len + 1;
+    len += 2;
+    nc++;
+    i = j;
+  }
+  /* 2. One folded text for all clauses, separated by "|", so each pattern
+   * runs once over the text instead of once per clause. */
+  if (ju_reserve(&w->buf, &w->buf_cap, len + 1, 1)) return JALON_ENOMEM;
+  size_t o = 0;
+  for (size_t c = 0; c < nc; c++) {
+    w->starts[c] = o;
+    for (size_t k = w->clauses[c].tok_first; k < w->clauses[c].tok_end; k++) {
+      memcpy(w->buf + o, jt_fold(t, k), t->v[k].fold_len);
+      o += t->v[k].fold_len;
+      w->buf[o++] = ' ';
+    }
+    w->buf[o++] = '|';
+    w->buf[o++] = ' ';
+  }
+  w->buf[o] = 0;
+  for (size_t i = 0; set && i < set->n; i++) {
+    const jq_pattern *p = &set->p[i];
+    for (size_t off = 0; off < o;) {
+      int r = pcre2_match(p->code, (PCRE2_SPTR)w->buf, o, off, 0, w->md, NULL);
+      if (r < 0) break;
+      PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
+      size_t lo = 0, hi = nc;
+      while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (w->starts[mid] <= ov[0]) lo = mid;
+        else hi = mid;
+      }
+      apply(p, w->buf, ov, r, now_year, &w->clauses[lo]);
+      off = ov[1] > off ? ov[1] : off + 1;
+    }
+  }
+  /* 3. Clauses without a cue carry on the one they continue. */
+  for (size_t c = 0; c < nc; c++) {
+    jq_clause *cl = &w->clauses[c];
+    int inherit = cl->pad;
+    cl->pad = 0;
+    if (!cl->own_cue && inherit && c > 0) cl->role = w->clauses[c - 1].role;
+  }
+  *clauses = w->clauses;
+  *n_clauses = nc;
+  return 0;
+}
