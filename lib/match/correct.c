@@ -27,16 +27,17 @@ static size_t lower_bound(const jm_key *k, size_t n, uint32_t h) {
 static void consider(const jalon_model *m, const char *w, size_t n, uint32_t term, int phonetic, best *b) {
   const char *s = jm_str(m, m->terms[term].str);
   size_t sn = strlen(s);
-  /* A phonetic match may cost one more edit: "ede" -> "aide". */
-  unsigned budget = jt_fuzzy_budget(n) + (phonetic ? 1 : 0);
-  if (budget > 2) budget = 2;
+  /* A word that sounds the same may be two edits away even when short:
+   * "ede" -> "aide", "cesse" -> "caisse". */
+  unsigned budget = phonetic ? (n >= 6 ? 3 : 2) : jt_fuzzy_budget(n);
   if (budget == 0) return;
   unsigned d = jt_edit_distance(w, n, s, sn, budget);
   if (d == 0 || d > budget) return;
   const jm_stem *st = &m->stems[m->terms[term].stem];
   uint32_t weight = st->post_count + st->fpost_count;
-  int better = b->term == UINT32_MAX || d < b->dist || (d == b->dist && phonetic > b->phonetic) ||
-               (d == b->dist && phonetic == b->phonetic && weight > b->weight);
+  /* Sounding alike outranks being a letter closer: people write by ear. */
+  int better = b->term == UINT32_MAX || phonetic > b->phonetic || (phonetic == b->phonetic && d < b->dist) ||
+               (phonetic == b->phonetic && d == b->dist && weight > b->weight);
   if (better) *b = (best){term, d, phonetic, weight};
 }
 

@@ -25,7 +25,8 @@ size_t jt_phonetic_key(const char *w, size_t n, char *out, size_t cap) {
     if ((c == 'e' || c == 'a') && (nx == 'n' || nx == 'm') && n2 && !is_vowel(n2) && n2 != 'n' && n2 != 'm') {
       t[k++] = 'a'; t[k++] = 'n'; i++; continue; /* en/an/em/am before a consonant */
     }
-    if (c == 'h' && (k == 0 || (t[k - 1] != 'c' && t[k - 1] != 's'))) continue; /* silent h */
+    if (c == 'h' && (i == 0 || (w[i - 1] != 'c' && w[i - 1] != 's'))) continue; /* silent h, not ch/sh */
+    if (c == 'c' && nx == 'h') { t[k++] = 's'; t[k++] = 'h'; i++; continue; }
     if (c == 'c' || c == 'q') c = 'k';
     if (c == 'z') c = 's';
     if (c == 'y') c = 'i';
