@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the bench (build-bench/, release, -Dbench=true), converts the eval-dev offers
+# into build-bench/eval/ and runs bench_peer on both sets. Prints figures; never fails on time.
+# Extra arguments go to bench_peer (e.g. --passes 9, --dump build-bench/dump.tsv).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+bdir=${BENCH_BUILD_DIR:-build-bench}
+
+if ! pkg-config --exists xapian-core; then
+  echo "bench: Xapian not found (libxapian-dev); run scripts/setup.sh first" >&2
+  exit 1
+fi
+
+# Quiet unless something fails: the figures are what this prints.
+quiet() {
+  local log
+  log=$(mktemp)
+  if ! "$@" >"$log" 2>&1; then cat "$log" >&2; rm -f "$log"; return 1; fi
+  rm -f "$log"
+}
+opts=(-Dbench=true -Dbuildtype=release -Dtests=false -Dexamples=false)
+if [[ -f "$bdir/meson-private/coredata.dat" ]]; then
+  quiet meson setup --reconfigure "$bdir" "${opts[@]}"
+else
+  quiet meson setup "$bdir" "${opts[@]}"
+fi
+quiet ninja -C "$bdir"
+
+# The offers must not be committed: they only ever live in the build dir.
+python3 tools/evaldev_to_jsonl.py --general "$bdir/eval/general.jsonl" --it "$bdir/eval/it.jsonl"
+
+{
+  echo "bench_peer, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s): " \
+       "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+  echo "git: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none)" \
+       "$(git -C "$root" status --porcelain 2>/dev/null | grep -q . && echo '(uncommitted changes)')"
+  echo
+  "$bdir/bench/bench_peer" --model "$bdir/models/jalon-rome.model" \
+    --data "$bdir/eval/general.jsonl" --data "$bdir/eval/it.jsonl" "$@"
+} | tee "$bdir/bench.txt"
+echo "(saved in $bdir/bench.txt)"

@@ -1,0 +1,545 @@
+/* JSON in and out with cJSON: the request parser, the response and error
+ * objects of jalon_diagnose_json, and the fiche description (DESIGN.md). */
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/json.h"
+#include "api/result.h"
+#include "model/model.h"
+#include "text/tokenize.h"
+#include "util/error.h"
+
+/* ---- status names ---- */
+
+const char *jj_status_code_name(int status) {
+  switch (status) {
+  case JALON_OK: return "ok";
+  case JALON_EINVAL: return "invalid_argument";
+  case JALON_ENOMEM: return "out_of_memory";
+  case JALON_EIO: return "io_error";
+  case JALON_EFORMAT: return "bad_model";
+  case JALON_EVERSION: return "model_version";
+  case JALON_EUTF8: return "invalid_utf8";
+  case JALON_ETOOBIG: return "text_too_large";
+  case JALON_EEMPTY: return "empty_text";
+  case JALON_EJSON: return "invalid_json";
+  case JALON_ENOTFOUND: return "not_found";
+  case JALON_EDATA: return "bad_data";
+  case JALON_EICU: return "icu_error";
+  default: return "internal";
+  }
+}
+
+/* ---- small helpers ---- */
+
+/* jalon_free() is free(), but cJSON allocates through process-wide hooks that
+ * the application may have replaced (cJSON_InitHooks). Copying the printed
+ * text into a malloc'd buffer keeps jalon_free right whatever the hooks. */
+static int print_doc(char **out, cJSON *doc, int pretty) {
+  char *s = pretty ? cJSON_Print(doc) : cJSON_PrintUnformatted(doc);
+  if (!s) return JALON_ENOMEM;
+  size_t n = strlen(s);
+  char *copy = malloc(n + 1);
+  if (copy) memcpy(copy, s, n + 1);
+  cJSON_free(s);
+  if (!copy) return JALON_ENOMEM;
+  *out = copy;
+  return 0;
+}
+
+/* The cJSON_Add*ToObject helpers free what they created when they fail, so a
+ * failed add leaks nothing; these turn their NULL into a status to chain. */
+static int add_str(cJSON *o, const char *key, const char *v) {
+  return cJSON_AddStringToObject(o, key, v ? v : "") ? 0 : JALON_ENOMEM;
+}
+static int add_num(cJSON *o, const char *key, double v) {
+  return cJSON_AddNumberToObject(o, key, v) ? 0 : JALON_ENOMEM;
+}
+static int add_bool(cJSON *o, const char *key, int v) {
+  return cJSON_AddBoolToObject(o, key, v ? 1 : 0) ? 0 : JALON_ENOMEM;
+}
+
+/* An object appended to an array. cJSON_AddItemToArray does not take
+ * ownership when it fails, so the new object is deleted here then. */
+static cJSON *push_object(cJSON *array) {
+  cJSON *o = cJSON_CreateObject();
+  if (o && !cJSON_AddItemToArray(array, o)) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
+/* Scores travel as 4 decimals: more digits are noise to a reader and make
+ * golden files churn on harmless float changes. */
+static double round4(double x) { return isfinite(x) ? round(x * 10000.0) / 10000.0 : 0.0; }
+
+/* Growable scratch buffer for NUL-terminated substrings of the text. */
+typedef struct sbuf {
+  char *p;
+  size_t cap;
+} sbuf;
+
+static const char *substr(sbuf *b, const char *s, size_t n) {
+  if (n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < n + 1) cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) return NULL;
+    b->p = p;
+    b->cap = cap;
+  }
+  memcpy(b->p, s, n);
+  b->p[n] = 0;
+  return b->p;
+}
+
+/* ---- response ---- */
+
+static const char *role_name(int role) {
+  switch (role) {
+  case JR_ROLE_EXPERIENCE: return "experience";
+  case JR_ROLE_ASPIRATION: return "aspiration";
+  case JR_ROLE_EXCLUDED: return "excluded";
+  default: return "neutral";
+  }
+}
+
+static int add_job(cJSON *arr, const jalon_result *r, const jr_job *j, sbuf *b) {
+  const jalon_model *m = r->model;
+  /* The matcher builds these indexes; a bad one is a bug, and an error
+   * beats reading outside the model. */
+  if (j->fiche >= m->n_fiches || (j->appel != JR_NONE && j->appel >= m->n_appels) ||
+      (size_t)j->ev_first + j->ev_count > r->n_spans)
+    return JALON_EINTERNAL;
+  const jm_fiche *f = &m->fiches[j->fiche];
+  cJSON *o = push_object(arr);
+  if (!o) return JALON_ENOMEM;
+  int rc = add_str(o, "rome", jm_str(m, f->code));
+  if (!rc) rc = add_str(o, "parent", jm_str(m, f->parent));
+  if (!rc) rc = add_str(o, "label", jm_str(m, f->label));
+  if (!rc) rc = add_num(o, "score", round4(j->score));
+  if (!rc && j->appel != JR_NONE) {
+    cJSON *a = cJSON_AddObjectToObject(o, "appellation");
+    rc = a ? 0 : JALON_ENOMEM;
+    if (!rc) rc = add_str(a, "code", j->appel_code);
+    if (!rc) rc = add_str(a, "label", jm_str(m, m->appels[j->appel].label));
+  }
+  if (!rc) rc = add_str(o, "role", role_name(j->role));
+  cJSON *ev = rc ? NULL : cJSON_AddArrayToObject(o, "evidence");
+  if (!rc && !ev) rc = JALON_ENOMEM;
+  for (uint32_t k = 0; !rc && k < j->ev_count; k++) {
+    const jr_span *sp = &r->spans[j->ev_first + k];
+    if (sp->start > sp->end || sp->end > r->text_len) return JALON_EINTERNAL;
+    cJSON *e = push_object(ev);
+    const char *t = e ? substr(b, r->text + sp->start, sp->end - sp->start) : NULL;
+    rc = t ? 0 : JALON_ENOMEM;
+    if (!rc) rc = add_num(e, "start", sp->start);
+    if (!rc) rc = add_num(e, "end", sp->end);
+    if (!rc) rc = add_str(e, "text", t);
+  }
+  return rc;
+}
+
+static int add_jobs(cJSON *root, const char *key, const jalon_result *r, const jr_job *v, size_t n, sbuf *b) {
+  cJSON *arr = cJSON_AddArrayToObject(root, key);
+  if (!arr) return JALON_ENOMEM;
+  int rc = 0;
+  for (size_t i = 0; !rc && i < n; i++) rc = add_job(arr, r, &v[i], b);
+  return rc;
+}
+
+/* Builds the response tree. Role lists are always present (empty when the
+ * text held no cue) so readers need not test for them. CléA, gap and
+ * trainings are left out until those stages exist: the contract only grows. */
+static int build_response(cJSON **out, const jalon_result *r) {
+  cJSON *root = cJSON_CreateObject();
+  if (!root) return JALON_ENOMEM;
+  sbuf b = {NULL, 0};
+  int rc = r->id ? add_str(root, "id", r->id) : 0;
+  if (!rc) rc = add_str(root, "jalon", jalon_version());
+  cJSON *model = rc ? NULL : cJSON_AddObjectToObject(root, "model");
+  if (!rc && !model) rc = JALON_ENOMEM;
+  if (!rc) rc = add_str(model, "rome", jalon_model_rome_version(r->model));
+  if (!rc) rc = add_str(model, "checksum", jalon_model_checksum(r->model));
+  if (!rc) rc = add_jobs(root, "jobs", r, r->jobs, r->n_jobs, &b);
+  if (!rc) rc = add_jobs(root, "experience", r, r->experience, r->n_experience, &b);
+  if (!rc) rc = add_jobs(root, "aspirations", r, r->aspirations, r->n_aspirations, &b);
+  if (!rc) rc = add_jobs(root, "excluded", r, r->excluded, r->n_excluded, &b);
+  cJSON *conf = rc ? NULL : cJSON_AddObjectToObject(root, "confidence");
+  if (!rc && !conf) rc = JALON_ENOMEM;
+  if (!rc) rc = add_num(conf, "margin", round4(r->margin));
+  if (!rc) rc = add_bool(conf, "abstain", r->abstain);
+  free(b.p);
+  if (rc) {
+    cJSON_Delete(root);
+    return rc;
+  }
+  *out = root;
+  return 0;
+}
+
+int jalon_result_to_json(char **out, const jalon_result *r, int pretty, jalon_error **err) {
+  if (!out || !r) return ju_error(err, JALON_EINVAL, "jalon_result_to_json: NULL argument");
+  *out = NULL;
+  cJSON *doc = NULL;
+  int rc = build_response(&doc, r);
+  if (!rc) {
+    rc = print_doc(out, doc, pretty);
+    cJSON_Delete(doc);
+  }
+  if (rc == JALON_ENOMEM) return ju_error(err, rc, "out of memory writing the response JSON");
+  if (rc) return ju_error(err, rc, "inconsistent result (bad index or span) while writing JSON");
+  return 0;
+}
+
+/* ---- request ---- */
+
+/* One pass over the raw bytes, before cJSON parses them:
+ *  - nesting depth, counting [ and { outside strings, so a hostile request
+ *    cannot drive cJSON's recursive descent deep (stops once over the limit);
+ *  - the first escaped NUL "\u0000" inside a string. cJSON decodes it into a
+ *    real NUL byte and the C string silently ends there; since cJSON cannot
+ *    report a string's decoded length, it is caught here instead. A string
+ *    starts at a '"' outside strings and ends at the next '"' not consumed by
+ *    a backslash escape; the four hex digits of \uXXXX hold neither quotes
+ *    nor backslashes. For any document cJSON accepts, this tracks strings
+ *    exactly, so the NUL finding is sound; it is only acted on after a
+ *    successful parse. It covers keys too: "text\u0000x" would otherwise
+ *    be read as the key "text". */
+static void scan_raw(const char *s, size_t n, unsigned *depth_over, size_t *nul_at) {
+  unsigned depth = 0;
+  int in_str = 0;
+  *depth_over = 0;
+  *nul_at = SIZE_MAX;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (in_str) {
+      if (c == '"') {
+        in_str = 0;
+      } else if (c == '\\' && i + 1 < n) {
+        if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0 && *nul_at == SIZE_MAX)
+          *nul_at = i;
+        i++; /* the escaped character cannot end the string */
+      }
+    } else if (c == '"') {
+      in_str = 1;
+    } else if (c == '[' || c == '{') {
+      if (++depth > JJ_MAX_DEPTH) {
+        *depth_over = depth;
+        return;
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+  }
+}
+
+static int type_error(jalon_error **err, const char *field, const char *what) {
+  return ju_error(err, JALON_EJSON, "field \"%s\" must be %s", field, what);
+}
+
+/* An optional string member: absent or null leaves *v NULL. */
+static int get_string(jalon_error **err, const cJSON *obj, const char *key, const char *field, const char **v) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  *v = NULL;
+  if (!it || cJSON_IsNull(it)) return 0;
+  if (!cJSON_IsString(it) || !it->valuestring) return type_error(err, field, "a string");
+  *v = it->valuestring;
+  return 0;
+}
+
+/* An optional number member in [lo, hi]; *given says whether it was there. */
+static int get_number(jalon_error **err, const cJSON *obj, const char *key, const char *field, double lo,
+                      double hi, int integer, double *v, int *given) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  *given = 0;
+  if (!it || cJSON_IsNull(it)) return 0;
+  double x = cJSON_IsNumber(it) ? it->valuedouble : NAN;
+  if (!isfinite(x) || x < lo || x > hi || (integer && x != floor(x))) {
+    if (integer)
+      return ju_error(err, JALON_EJSON, "field \"%s\" must be an integer from %.0f to %.0f", field, lo, hi);
+    return ju_error(err, JALON_EJSON, "field \"%s\" must be a number from %g to %g", field, lo, hi);
+  }
+  *v = x;
+  *given = 1;
+  return 0;
+}
+
+/* An optional object member: absent or null leaves *v NULL. */
+static int get_object(jalon_error **err, const cJSON *obj, const char *key, const cJSON **v) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  *v = NULL;
+  if (!it || cJSON_IsNull(it)) return 0;
+  if (!cJSON_IsObject(it)) return type_error(err, key, "an object");
+  *v = it;
+  return 0;
+}
+
+/* "after" filters training sessions by date; a date the catalogue code would
+ * misread later is refused now, while the caller can still be told. */
+static int is_date(const char *s) {
+  if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return 0;
+  for (int i = 0; i < 10; i++)
+    if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return 0;
+  int month = (s[5] - '0') * 10 + (s[6] - '0');
+  int day = (s[8] - '0') * 10 + (s[9] - '0');
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+static int read_place(jj_request *q, const cJSON *place, jalon_error **err) {
+  q->place.given = 1;
+  int rc = get_string(err, place, "department", "place.department", &q->place.department);
+  if (!rc) rc = get_string(err, place, "region", "place.region", &q->place.region);
+  int has_lat = 0, has_lon = 0, has_radius = 0;
+  if (!rc) rc = get_number(err, place, "lat", "place.lat", -90, 90, 0, &q->place.lat, &has_lat);
+  if (!rc) rc = get_number(err, place, "lon", "place.lon", -180, 180, 0, &q->place.lon, &has_lon);
+  if (!rc) rc = get_number(err, place, "radius_km", "place.radius_km", 0, 20000, 0, &q->place.radius_km, &has_radius);
+  if (rc) return rc;
+  /* A point needs both coordinates; one alone is a mistake worth reporting. */
+  if (has_lat != has_lon)
+    return ju_error(err, JALON_EJSON, "fields \"place.lat\" and \"place.lon\" must be given together");
+  q->place.has_coords = has_lat;
+  return 0;
+}
+
+static int read_fields(jj_request *q, jalon_error **err) {
+  const cJSON *doc = q->doc;
+  /* The id first, so that every later error can still echo it. */
+  int rc = get_string(err, doc, "id", "id", &q->id);
+  if (rc) return rc;
+  const cJSON *text = cJSON_GetObjectItemCaseSensitive(doc, "text");
+  if (!text || cJSON_IsNull(text)) return ju_error(err, JALON_EJSON, "field \"text\" is required");
+  if (!cJSON_IsString(text) || !text->valuestring) return type_error(err, "text", "a string");
+  q->text = text->valuestring;
+  q->text_len = strlen(q->text); /* exact: scan_raw refused escaped NULs */
+  rc = get_string(err, doc, "title", "title", &q->title);
+  if (!rc && q->title) q->title_len = strlen(q->title);
+  if (!rc) rc = get_string(err, doc, "target", "target", &q->target);
+  if (!rc) rc = get_string(err, doc, "after", "after", &q->after);
+  if (!rc && q->after && !is_date(q->after)) rc = type_error(err, "after", "a date written YYYY-MM-DD");
+  const cJSON *place = NULL, *limit = NULL;
+  if (!rc) rc = get_object(err, doc, "place", &place);
+  if (!rc && place) rc = read_place(q, place, err);
+  if (!rc) rc = get_object(err, doc, "limit", &limit);
+  if (!rc && limit) {
+    double v = 0;
+    int given = 0;
+    rc = get_number(err, limit, "jobs", "limit.jobs", 1, JALON_MAX_JOBS, 1, &v, &given);
+    if (!rc && given) q->max_jobs = (unsigned)v;
+    if (!rc) rc = get_number(err, limit, "trainings", "limit.trainings", 0, JJ_MAX_TRAININGS, 1, &v, &given);
+    if (!rc && given) {
+      q->has_max_trainings = 1;
+      q->max_trainings = (unsigned)v;
+    }
+  }
+  return rc;
+}
+
+void jj_request_free(jj_request *req) {
+  if (!req) return;
+  cJSON_Delete(req->doc);
+  memset(req, 0, sizeof *req);
+}
+
+/* Note: cJSON_ParseWithLengthOpts resets a process-wide error record on every
+ * call (cJSON's global_error). Nothing here reads it (the error position
+ * comes from return_parse_end), but concurrent parses do write it. */
+int jj_parse_request(jj_request *req, const char *request, size_t len, jalon_error **err) {
+  if (!req) return ju_error(err, JALON_EINVAL, "jj_parse_request: NULL request struct");
+  memset(req, 0, sizeof *req);
+  if (!request && len) return ju_error(err, JALON_EINVAL, "jj_parse_request: NULL request with a length");
+  /* Size first: nothing else is worth doing on a request this large. */
+  if (len > JJ_MAX_REQUEST_BYTES)
+    return ju_error(err, JALON_ETOOBIG, "the request is %zu bytes; the limit is %u bytes", len,
+                    JJ_MAX_REQUEST_BYTES);
+  size_t bad = 0;
+  if (jt_check_utf8(request, len, &bad))
+    return ju_error(err, JALON_EUTF8, "the request is not valid UTF-8 (byte %zu)", bad);
+  unsigned over = 0;
+  size_t nul_at = SIZE_MAX;
+  scan_raw(request, len, &over, &nul_at);
+  if (over) return ju_error(err, JALON_EJSON, "the request nests deeper than %u levels", JJ_MAX_DEPTH);
+  /* cJSON may read one byte past the given length (cJSON issue #804), and
+   * the caller's buffer need not be NUL-terminated: parse a terminated copy. */
+  char *buf = malloc(len + 1);
+  if (!buf) return ju_error(err, JALON_ENOMEM, "out of memory reading the request");
+  if (len) memcpy(buf, request, len);
+  buf[len] = 0;
+  const char *end = NULL;
+  cJSON *doc = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+  size_t at = end && end >= buf ? (size_t)(end - buf) : 0;
+  if (doc) {
+    /* cJSON stops after the first value; anything but white space after it
+     * ("{}x", two objects on one line) makes the request malformed. */
+    while (at < len && (buf[at] == ' ' || buf[at] == '\t' || buf[at] == '\n' || buf[at] == '\r')) at++;
+  }
+  free(buf);
+  if (!doc) {
+    /* cJSON returns NULL both for bad syntax and for a failed allocation and
+     * does not say which; syntax is by far the likelier. */
+    if (len == 0) return ju_error(err, JALON_EJSON, "the request is empty");
+    return ju_error(err, JALON_EJSON, "malformed JSON near byte %zu", at);
+  }
+  req->doc = doc;
+  if (at < len) return ju_error(err, JALON_EJSON, "unexpected data after the JSON value at byte %zu", at);
+  if (!cJSON_IsObject(doc)) return ju_error(err, JALON_EJSON, "the request must be a JSON object");
+  if (nul_at != SIZE_MAX)
+    return ju_error(err, JALON_EUTF8, "the request holds an escaped NUL character (\\u0000) at byte %zu",
+                    nul_at);
+  return read_fields(req, err);
+}
+
+/* ---- jalon_diagnose_json ---- */
+
+/* {"id": id or null, "error": {"code","message","message_fr"}}. The id is
+ * always present (null when unknown) so batch readers can rely on it. */
+static int error_response(char **out, const char *id, int status, const jalon_error *e) {
+  /* When even the jalon_error could not be allocated, fall back on the fixed
+   * texts for the status; a stack error object reaches the French one. */
+  jalon_error fallback = {status, NULL, NULL};
+  const jalon_error *src = e ? e : &fallback;
+  cJSON *root = cJSON_CreateObject();
+  if (!root) return JALON_ENOMEM;
+  int rc = id ? add_str(root, "id", id) : (cJSON_AddNullToObject(root, "id") ? 0 : JALON_ENOMEM);
+  cJSON *eo = rc ? NULL : cJSON_AddObjectToObject(root, "error");
+  if (!rc && !eo) rc = JALON_ENOMEM;
+  if (!rc) rc = add_str(eo, "code", jj_status_code_name(status));
+  if (!rc) rc = add_str(eo, "message", jalon_error_message(src));
+  if (!rc) rc = add_str(eo, "message_fr", jalon_error_message_fr(src));
+  if (!rc) rc = print_doc(out, root, 0);
+  cJSON_Delete(root);
+  return rc;
+}
+
+int jalon_diagnose_json(char **out, jalon_workspace *ws, const char *request, size_t len, jalon_error **err) {
+  if (!out) return ju_error(err, JALON_EINVAL, "jalon_diagnose_json: NULL output pointer");
+  *out = NULL;
+  /* Errors are always collected, even when the caller passes no err: the
+   * response needs their message. */
+  jalon_error *e = NULL;
+  jj_request req;
+  memset(&req, 0, sizeof req);
+  jalon_result *res = NULL;
+  int rc;
+  if (!ws) rc = ju_error(&e, JALON_EINVAL, "jalon_diagnose_json: NULL workspace");
+  else rc = jj_parse_request(&req, request, len, &e);
+  if (!rc) {
+    jalon_diagnose_options opts = JALON_DIAGNOSE_OPTIONS_INIT;
+    opts.title = req.title;
+    opts.title_len = req.title_len;
+    opts.max_jobs = req.max_jobs;
+    opts.id = req.id;
+    rc = jalon_diagnose(&res, ws, req.text, req.text_len, &opts, &e);
+  }
+  if (!rc) rc = jalon_result_to_json(out, res, 0, &e);
+  if (rc && error_response(out, req.id, rc, e)) {
+    *out = NULL;
+    jalon_error_free(e);
+    e = NULL;
+    rc = ju_error(&e, JALON_ENOMEM, "out of memory writing the error response");
+  }
+  jalon_result_free(res);
+  jj_request_free(&req);
+  if (rc && err) *err = e;
+  else jalon_error_free(e);
+  return rc;
+}
+
+/* ---- the ROME fiche ---- */
+
+static const char *kind_name(uint8_t kind) {
+  switch (kind) {
+  case JM_ITEM_SAVOIR_ETRE: return "savoir_etre";
+  case JM_ITEM_SAVOIR: return "savoir";
+  default: return "savoir_faire";
+  }
+}
+
+/* Codes OGR are numbers in the model; JSON carries them as strings, like the
+ * appellation code of a response, since they are identifiers, not amounts. */
+static int add_ogr(cJSON *o, const char *key, uint32_t code) {
+  char buf[12];
+  snprintf(buf, sizeof buf, "%" PRIu32, code);
+  return add_str(o, key, buf);
+}
+
+static int add_code_label(cJSON *o, const char *key, const jalon_model *m, uint32_t code, uint32_t label) {
+  cJSON *c = cJSON_AddObjectToObject(o, key);
+  if (!c) return JALON_ENOMEM;
+  int rc = add_str(c, "code", jm_str(m, code));
+  if (!rc) rc = add_str(c, "label", jm_str(m, label));
+  return rc;
+}
+
+static int build_fiche(cJSON *o, const jalon_model *m, const jm_fiche *f) {
+  int rc = add_str(o, "rome", jm_str(m, f->code));
+  if (!rc) rc = add_str(o, "parent", jm_str(m, f->parent));
+  if (!rc) rc = add_str(o, "label", jm_str(m, f->label));
+  if (!rc) rc = add_code_label(o, "grand_domaine", m, f->grand_domaine, f->grand_domaine_label);
+  if (!rc) rc = add_code_label(o, "domaine_professionnel", m, f->domaine_pro, f->domaine_pro_label);
+  if (!rc) rc = add_str(o, "definition", jm_str(m, f->definition));
+  if (!rc) rc = add_str(o, "access", jm_str(m, f->access));
+
+  cJSON *arr = rc ? NULL : cJSON_AddArrayToObject(o, "appellations");
+  if (!rc && !arr) rc = JALON_ENOMEM;
+  for (uint32_t k = 0; !rc && k < f->appel_count; k++) {
+    const jm_appel *a = &m->appels[f->appel_first + k];
+    cJSON *it = push_object(arr);
+    rc = it ? 0 : JALON_ENOMEM;
+    if (!rc) rc = add_ogr(it, "code", a->code_ogr);
+    if (!rc) rc = add_str(it, "label", jm_str(m, a->label));
+    if (!rc) rc = add_str(it, "label_short", jm_str(m, a->label_short));
+    if (!rc) rc = add_bool(it, "peu_usite", a->peu_usite);
+    if (!rc) rc = add_bool(it, "principale", a->principale);
+  }
+
+  arr = rc ? NULL : cJSON_AddArrayToObject(o, "competences");
+  if (!rc && !arr) rc = JALON_ENOMEM;
+  for (uint32_t k = 0; !rc && k < f->item_count; k++) {
+    const jm_fiche_item *fi = &m->fiche_items[f->item_first + k];
+    const jm_item *item = &m->items[fi->item];
+    cJSON *it = push_object(arr);
+    rc = it ? 0 : JALON_ENOMEM;
+    if (!rc) rc = add_ogr(it, "code", item->code_ogr);
+    if (!rc) rc = add_str(it, "label", jm_str(m, item->label));
+    if (!rc) rc = add_str(it, "kind", kind_name(item->kind));
+    if (!rc) {
+      /* null, not absent, when the fiche does not rank it: the field is
+       * always there for readers that index by key. */
+      if (fi->core == JM_CORE_PRINCIPALE) rc = add_str(it, "core", "principale");
+      else if (fi->core == JM_CORE_EMERGENTE) rc = add_str(it, "core", "emergente");
+      else rc = cJSON_AddNullToObject(it, "core") ? 0 : JALON_ENOMEM;
+    }
+  }
+
+  arr = rc ? NULL : cJSON_AddArrayToObject(o, "mobility");
+  if (!rc && !arr) rc = JALON_ENOMEM;
+  for (uint32_t k = 0; !rc && k < f->mob_count; k++) {
+    const jm_mobility *mo = &m->mobility[f->mob_first + k];
+    const jm_fiche *t = &m->fiches[mo->target];
+    cJSON *it = push_object(arr);
+    rc = it ? 0 : JALON_ENOMEM;
+    if (!rc) rc = add_str(it, "rome", jm_str(m, t->code));
+    if (!rc) rc = add_str(it, "label", jm_str(m, t->label));
+    if (!rc) rc = add_num(it, "rank", mo->rank);
+  }
+  return rc;
+}
+
+int jalon_model_fiche_json(char **out, const jalon_model *m, const char *code, jalon_error **err) {
+  if (!out || !m || !code) return ju_error(err, JALON_EINVAL, "jalon_model_fiche_json: NULL argument");
+  *out = NULL;
+  long i = jalon_model_find_fiche(m, code);
+  if (i < 0) return ju_error(err, JALON_ENOTFOUND, "no fiche \"%s\" in this model", code);
+  cJSON *o = cJSON_CreateObject();
+  int rc = o ? build_fiche(o, m, &m->fiches[i]) : JALON_ENOMEM;
+  if (!rc) rc = print_doc(out, o, 0);
+  cJSON_Delete(o);
+  if (rc) return ju_error(err, rc, "out of memory writing the fiche JSON");
+  return 0;
+}

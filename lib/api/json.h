@@ -1,0 +1,60 @@
+/* JSON front end: the request parser (DESIGN.md "Request") and the status
+ * names used in error responses. The writers are public (jalon.h). */
+#ifndef JALON_API_JSON_H
+#define JALON_API_JSON_H
+
+#include <stddef.h>
+
+#include "jalon/jalon.h"
+
+struct cJSON; /* the parsed document; kept opaque so users need not include cJSON */
+
+/* Limits on the raw request, checked before cJSON sees a byte: a request
+ * carries a text and a few small fields, so four times the text limit is
+ * plenty; 32 levels is far more nesting than the contract uses (2) while
+ * keeping cJSON's recursive parser shallow. */
+#define JJ_MAX_REQUEST_BYTES (4u * JALON_MAX_TEXT_BYTES)
+#define JJ_MAX_DEPTH 32u
+/* No public constant exists for trainings yet; same order as jobs. */
+#define JJ_MAX_TRAININGS 50u
+
+/* A parsed request. Every string is borrowed from `doc` and stays valid until
+ * jj_request_free. Optional fields not given are NULL / 0. */
+typedef struct jj_request {
+  struct cJSON *doc;
+  const char *id;          /* "id", NULL when absent or null */
+  const char *text;        /* "text" (required), never holds a NUL */
+  size_t text_len;
+  const char *title;       /* "title" */
+  size_t title_len;
+  const char *target;      /* "target" ROME code; accepted, not used yet */
+  const char *after;       /* "after", checked to be YYYY-MM-DD */
+  unsigned max_jobs;       /* "limit.jobs" 1..JALON_MAX_JOBS, 0 = not given */
+  int has_max_trainings;
+  unsigned max_trainings;  /* "limit.trainings" 0..JJ_MAX_TRAININGS */
+  struct {
+    int given;             /* "place" was an object */
+    const char *department, *region;
+    int has_coords;        /* both lat and lon given */
+    double lat, lon;
+    double radius_km;      /* 0 = not given */
+  } place;
+} jj_request;
+
+/* Parses `len` bytes of request JSON (need not be NUL-terminated) into req.
+ * Returns 0, or JALON_ETOOBIG (request over JJ_MAX_REQUEST_BYTES),
+ * JALON_EUTF8 (invalid UTF-8 anywhere, or an escaped NUL "\u0000" in any
+ * string), JALON_EJSON (malformed, trailing data, nesting over JJ_MAX_DEPTH,
+ * wrong shape; the message names the field), JALON_ENOMEM, JALON_EINVAL.
+ * req is always initialised: on failure req->id holds the request id when it
+ * could be read, so an error response can echo it. Call jj_request_free in
+ * every case. Thread-safe apart from cJSON's own error global (see json.c). */
+int jj_parse_request(jj_request *req, const char *request, size_t len, jalon_error **err);
+/* NULL-safe; leaves req zeroed. */
+void jj_request_free(jj_request *req);
+
+/* Machine name of a status for the "code" of an error response, e.g.
+ * "invalid_utf8". Static storage; never NULL ("internal" for unknown codes). */
+const char *jj_status_code_name(int status);
+
+#endif
