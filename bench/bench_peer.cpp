@@ -633,6 +633,7 @@ int main(int argc, char **argv) {
 
   // (d) memory: both systems live in this process, so the peak covers both; the
   // VmRSS steps say which one grew it.
+  long rss_end = rss_now_kib();
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   std::printf("\nmemory: peak RSS %.1f MiB (getrusage ru_maxrss, whole process)\n",
@@ -642,6 +643,7 @@ int main(int argc, char **argv) {
               static_cast<double>(rss_start) / 1024.0,
               static_cast<double>(rss_peer - rss_start) / 1024.0,
               static_cast<double>(rss_jalon - rss_peer) / 1024.0);
+  std::printf("        VmRSS after every query ran %.1f MiB\n", static_cast<double>(rss_end) / 1024.0);
   std::printf("Jalon model open time: median %.3f ms\n", median(open_ms));
 
   jalon_workspace_free(jalon.ws);

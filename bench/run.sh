@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the bench (build-bench/, release, -Dbench=true), converts the eval-dev offers
-# into build-bench/eval/ and runs bench_peer on both sets. Prints figures; never fails on time.
-# Extra arguments go to bench_peer (e.g. --passes 9, --dump build-bench/dump.tsv).
+# into build-bench/eval/ and runs bench_peer on both sets. Prints figures; fails only when
+# something cannot be built or run, never on time.
+#   bash bench/run.sh [bench_peer arguments, e.g. --passes 9 --dump build-bench/dump.tsv]
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,13 +32,19 @@ quiet ninja -C "$bdir"
 # The offers must not be committed: they only ever live in the build dir.
 python3 tools/evaldev_to_jsonl.py --general "$bdir/eval/general.jsonl" --it "$bdir/eval/it.jsonl"
 
+# The model this release build compiled, unless JALON_MODEL names another.
+model=${JALON_MODEL:-$bdir/models/jalon-rome.model}
+
 {
-  echo "bench_peer, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s): " \
+  echo "bench_peer, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s):" \
        "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+  # Timings taken on a busy machine are not comparable: the load says how busy it was.
+  echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "git: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none)" \
        "$(git -C "$root" status --porcelain 2>/dev/null | grep -q . && echo '(uncommitted changes)')"
   echo
-  "$bdir/bench/bench_peer" --model "$bdir/models/jalon-rome.model" \
+  "$bdir/bench/bench_peer" --model "$model" \
     --data "$bdir/eval/general.jsonl" --data "$bdir/eval/it.jsonl" "$@"
+  echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$bdir/bench.txt"
 echo "(saved in $bdir/bench.txt)"

@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,7 @@ static int add_job(cJSON *arr, const jalon_result *r, const jr_job *j, sbuf *b) 
     if (!rc) rc = add_str(a, "label", jm_str(m, m->appels[j->appel].label));
   }
   if (!rc) rc = add_str(o, "role", role_name(j->role));
+  if (!rc && j->months) rc = add_num(o, "months", j->months);
   cJSON *ev = rc ? NULL : cJSON_AddArrayToObject(o, "evidence");
   if (!rc && !ev) rc = JALON_ENOMEM;
   for (uint32_t k = 0; !rc && k < j->ev_count; k++) {
@@ -153,6 +155,25 @@ static int add_jobs(cJSON *root, const char *key, const jalon_result *r, const j
   return rc;
 }
 
+/* "Did you mean": misspelt words of the text and the model word read. */
+static int add_corrections(cJSON *root, const jalon_result *r, sbuf *b) {
+  cJSON *arr = cJSON_AddArrayToObject(root, "corrections");
+  if (!arr) return JALON_ENOMEM;
+  for (size_t k = 0; k < r->n_corrections; k++) {
+    const jr_correction *c = &r->corrections[k];
+    if (c->start > c->end || c->end > r->text_len || c->term >= r->model->n_terms) return JALON_EINTERNAL;
+    cJSON *e = push_object(arr);
+    const char *from = e ? substr(b, r->text + c->start, c->end - c->start) : NULL;
+    int rc = from ? 0 : JALON_ENOMEM;
+    if (!rc) rc = add_num(e, "start", c->start);
+    if (!rc) rc = add_num(e, "end", c->end);
+    if (!rc) rc = add_str(e, "from", from);
+    if (!rc) rc = add_str(e, "to", jm_str(r->model, r->model->terms[c->term].str));
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 /* Builds the response tree. Role lists are always present (empty when the
  * text held no cue) so readers need not test for them. CléA, gap and
  * trainings are left out until those stages exist: the contract only grows. */
@@ -170,6 +191,7 @@ static int build_response(cJSON **out, const jalon_result *r) {
   if (!rc) rc = add_jobs(root, "experience", r, r->experience, r->n_experience, &b);
   if (!rc) rc = add_jobs(root, "aspirations", r, r->aspirations, r->n_aspirations, &b);
   if (!rc) rc = add_jobs(root, "excluded", r, r->excluded, r->n_excluded, &b);
+  if (!rc) rc = add_corrections(root, r, &b);
   cJSON *conf = rc ? NULL : cJSON_AddObjectToObject(root, "confidence");
   if (!rc && !conf) rc = JALON_ENOMEM;
   if (!rc) rc = add_num(conf, "margin", round4(r->margin));
@@ -202,39 +224,54 @@ int jalon_result_to_json(char **out, const jalon_result *r, int pretty, jalon_er
 /* One pass over the raw bytes, before cJSON parses them:
  *  - nesting depth, counting [ and { outside strings, so a hostile request
  *    cannot drive cJSON's recursive descent deep (stops once over the limit);
+ *  - the first control byte outside strings other than JSON's four white
+ *    space bytes: cJSON skips every byte <= 0x20 between tokens, which would
+ *    let "\x01{...}" through as if it were JSON;
  *  - the first escaped NUL "\u0000" inside a string. cJSON decodes it into a
  *    real NUL byte and the C string silently ends there; since cJSON cannot
  *    report a string's decoded length, it is caught here instead. A string
  *    starts at a '"' outside strings and ends at the next '"' not consumed by
- *    a backslash escape; the four hex digits of \uXXXX hold neither quotes
- *    nor backslashes. For any document cJSON accepts, this tracks strings
- *    exactly, so the NUL finding is sound; it is only acted on after a
- *    successful parse. It covers keys too: "text\u0000x" would otherwise
- *    be read as the key "text". */
-static void scan_raw(const char *s, size_t n, unsigned *depth_over, size_t *nul_at) {
+ *    a backslash escape, which is exactly how cJSON's parse_string delimits
+ *    it; the four hex digits of \uXXXX hold neither quotes nor backslashes.
+ *    So for any document cJSON accepts this tracks strings exactly and the
+ *    NUL finding is sound ("\\u0000", an escaped backslash then "u0000",
+ *    is correctly not a NUL); it is only acted on after a successful parse.
+ *    It covers keys too: "text\u0000x" would otherwise be read as the key
+ *    "text". Raw NUL bytes never get here: jt_check_utf8 refuses them.
+ * For input cJSON rejects, the tracking may drift, but only past the point
+ * where cJSON fails, so the depth bound still holds for what cJSON parses. */
+typedef struct raw_scan {
+  int too_deep;
+  size_t stray_at; /* control byte outside strings, or SIZE_MAX */
+  size_t nul_at;   /* backslash of the first \u0000, or SIZE_MAX */
+} raw_scan;
+
+static void scan_raw(const char *s, size_t n, raw_scan *out) {
   unsigned depth = 0;
   int in_str = 0;
-  *depth_over = 0;
-  *nul_at = SIZE_MAX;
+  out->too_deep = 0;
+  out->stray_at = out->nul_at = SIZE_MAX;
   for (size_t i = 0; i < n; i++) {
-    char c = s[i];
+    unsigned char c = (unsigned char)s[i];
     if (in_str) {
       if (c == '"') {
         in_str = 0;
       } else if (c == '\\' && i + 1 < n) {
-        if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0 && *nul_at == SIZE_MAX)
-          *nul_at = i;
+        if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0 && out->nul_at == SIZE_MAX)
+          out->nul_at = i;
         i++; /* the escaped character cannot end the string */
       }
     } else if (c == '"') {
       in_str = 1;
     } else if (c == '[' || c == '{') {
       if (++depth > JJ_MAX_DEPTH) {
-        *depth_over = depth;
+        out->too_deep = 1;
         return;
       }
     } else if ((c == ']' || c == '}') && depth > 0) {
       depth--;
+    } else if (c < 0x20 && c != ' ' && c != '\t' && c != '\n' && c != '\r' && out->stray_at == SIZE_MAX) {
+      out->stray_at = i;
     }
   }
 }
@@ -286,9 +323,13 @@ static int is_date(const char *s) {
   if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return 0;
   for (int i = 0; i < 10; i++)
     if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return 0;
+  int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
   int month = (s[5] - '0') * 10 + (s[6] - '0');
   int day = (s[8] - '0') * 10 + (s[9] - '0');
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || day > mdays[month - 1]) return 0;
+  int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return !(month == 2 && day == 29 && !leap);
 }
 
 static int read_place(jj_request *q, const cJSON *place, jalon_error **err) {
@@ -346,9 +387,26 @@ void jj_request_free(jj_request *req) {
   memset(req, 0, sizeof *req);
 }
 
-/* Note: cJSON_ParseWithLengthOpts resets a process-wide error record on every
- * call (cJSON's global_error). Nothing here reads it (the error position
- * comes from return_parse_end), but concurrent parses do write it. */
+/* cJSON_ParseWithLengthOpts writes a process-wide error record on every call
+ * (cJSON's global_error, read by cJSON_GetErrorPtr). Unguarded, two threads
+ * parsing at once race on it: a data race in C11 terms, reported by TSan.
+ * Jalon reads the error position from return_parse_end instead, but cannot
+ * stop the write, so parses are serialised. The lock is held only while
+ * cJSON builds the tree (microseconds for a typical request, well under a
+ * millisecond at the size limit), never during the diagnosis itself. A
+ * statically initialised mutex needs no init/teardown call; the library
+ * links the threads dependency already. */
+static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static cJSON *parse_locked(const char *buf, size_t len, const char **end) {
+  /* lock/unlock cannot fail on a default mutex used this way; a failed lock
+   * would only bring back the benign race, so it is not an error. */
+  int locked = pthread_mutex_lock(&parse_lock) == 0;
+  cJSON *doc = cJSON_ParseWithLengthOpts(buf, len, end, 0);
+  if (locked) pthread_mutex_unlock(&parse_lock);
+  return doc;
+}
+
 int jj_parse_request(jj_request *req, const char *request, size_t len, jalon_error **err) {
   if (!req) return ju_error(err, JALON_EINVAL, "jj_parse_request: NULL request struct");
   memset(req, 0, sizeof *req);
@@ -360,10 +418,12 @@ int jj_parse_request(jj_request *req, const char *request, size_t len, jalon_err
   size_t bad = 0;
   if (jt_check_utf8(request, len, &bad))
     return ju_error(err, JALON_EUTF8, "the request is not valid UTF-8 (byte %zu)", bad);
-  unsigned over = 0;
-  size_t nul_at = SIZE_MAX;
-  scan_raw(request, len, &over, &nul_at);
-  if (over) return ju_error(err, JALON_EJSON, "the request nests deeper than %u levels", JJ_MAX_DEPTH);
+  raw_scan scan;
+  scan_raw(request, len, &scan);
+  if (scan.too_deep) return ju_error(err, JALON_EJSON, "the request nests deeper than %u levels", JJ_MAX_DEPTH);
+  if (scan.stray_at != SIZE_MAX)
+    return ju_error(err, JALON_EJSON, "malformed JSON: control character outside a string at byte %zu",
+                    scan.stray_at);
   /* cJSON may read one byte past the given length (cJSON issue #804), and
    * the caller's buffer need not be NUL-terminated: parse a terminated copy. */
   char *buf = malloc(len + 1);
@@ -371,7 +431,7 @@ int jj_parse_request(jj_request *req, const char *request, size_t len, jalon_err
   if (len) memcpy(buf, request, len);
   buf[len] = 0;
   const char *end = NULL;
-  cJSON *doc = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+  cJSON *doc = parse_locked(buf, len, &end);
   size_t at = end && end >= buf ? (size_t)(end - buf) : 0;
   if (doc) {
     /* cJSON stops after the first value; anything but white space after it
@@ -388,9 +448,11 @@ int jj_parse_request(jj_request *req, const char *request, size_t len, jalon_err
   req->doc = doc;
   if (at < len) return ju_error(err, JALON_EJSON, "unexpected data after the JSON value at byte %zu", at);
   if (!cJSON_IsObject(doc)) return ju_error(err, JALON_EJSON, "the request must be a JSON object");
-  if (nul_at != SIZE_MAX)
+  /* Refused before any field is read: a truncated id or key is as wrong as
+   * a truncated text, so no field of such a request is trusted. */
+  if (scan.nul_at != SIZE_MAX)
     return ju_error(err, JALON_EUTF8, "the request holds an escaped NUL character (\\u0000) at byte %zu",
-                    nul_at);
+                    scan.nul_at);
   return read_fields(req, err);
 }
 

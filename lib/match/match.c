@@ -24,6 +24,12 @@
 #define BM25_B 0.75f
 #define PEU_USITE 0.85f  /* rarely used appellations count a little less */
 #define EXACT_BONUS 0.15f
+/* Snowball merges unrelated words ("cuisine" / "cuisiniste", "développeuse"
+ * / "développement"): a word matched only through its stem counts less than
+ * the word itself. Both genders are indexed, so gender needs no stem. */
+#ifndef STEM_ONLY
+#define STEM_ONLY 0.6f
+#endif
 #define ABSTAIN_BELOW 0.12f
 #define SHORT_TEXT_AS_TITLE 6 /* content words: a bare job title typed as text */
 #define ROLE_JOBS 5          /* jobs kept per role */
@@ -66,6 +72,7 @@ void jx_scratch_free(jx_scratch *s) {
   free(s->phrases);
   free(s->ustems);
   free(s->uqtf);
+  free(s->uterm);
   free(s->view);
   memset(s, 0, sizeof *s);
 }
@@ -165,6 +172,9 @@ static int distinct_stems(jx_scratch *s, const jx_qtok *q, size_t n, size_t *out
   float *tf = realloc(s->uqtf, s->ustems_cap * sizeof *tf);
   if (!tf) return JALON_ENOMEM;
   s->uqtf = tf;
+  uint32_t *ut = realloc(s->uterm, s->ustems_cap * sizeof *ut);
+  if (!ut) return JALON_ENOMEM;
+  s->uterm = ut;
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
     if (!q[i].content) continue;
@@ -172,11 +182,19 @@ static int distinct_stems(jx_scratch *s, const jx_qtok *q, size_t n, size_t *out
     while (j < k && s->ustems[j] != q[i].stem) j++;
     if (j == k) {
       s->ustems[k] = q[i].stem;
+      s->uterm[k] = q[i].term;
       s->uqtf[k++] = 0;
     }
     s->uqtf[j] += 1;
   }
   *out_n = k;
+  return 0;
+}
+
+static int form_has_term(const jalon_model *m, uint32_t form, uint32_t term) {
+  const jm_form *f = &m->forms[form];
+  for (uint32_t k = 0; k < f->n_terms; k++)
+    if (m->form_terms[f->term_first + k] == term) return 1;
   return 0;
 }
 
@@ -195,7 +213,7 @@ static int score_title(const jalon_model *m, jx_scratch *s, const jt_tokens *t, 
     for (uint32_t p = st->fpost_first; p < st->fpost_first + st->fpost_count; p++) {
       uint32_t f = m->form_post[p];
       if (s->form_acc[f] == 0) s->touched[s->n_touched++] = f;
-      s->form_acc[f] += st->form_idf;
+      s->form_acc[f] += st->form_idf * (form_has_term(m, f, s->uterm[k]) ? 1.0f : STEM_ONLY);
     }
   }
   /* Exact phrases inside the title earn a bonus over bags of words. */
@@ -227,6 +245,18 @@ static int score_title(const jalon_model *m, jx_scratch *s, const jt_tokens *t, 
   return 0;
 }
 
+/* Whether the phrase's words are the form's words, not just their stems. */
+static int phrase_exact(const jalon_model *m, const jx_scratch *s, const jx_phrase *ph, uint32_t f) {
+  const jm_form *fm = &m->forms[f];
+  uint32_t k = 0;
+  for (uint32_t i = ph->tok_first; i <= ph->tok_last; i++) {
+    if (!s->q[i].content) continue;
+    if (k >= fm->n_terms || m->form_terms[fm->term_first + k] != s->q[i].term) return 0;
+    k++;
+  }
+  return 1;
+}
+
 static void score_phrases(const jalon_model *m, jx_scratch *s, float *phrase_sum) {
   for (size_t k = 0; k < s->n_phrases; k++) {
     const jm_trie_node *n = &m->trie_nodes[s->phrases[k].node];
@@ -234,6 +264,7 @@ static void score_phrases(const jalon_model *m, jx_scratch *s, float *phrase_sum
       uint32_t f = m->trie_forms[x];
       const jm_form *fm = &m->forms[f];
       float w = fm->idf_sum * (fm->peu_usite ? PEU_USITE : 1.0f);
+      if (!phrase_exact(m, s, &s->phrases[k], f)) w *= STEM_ONLY;
       uint32_t fi = fm->fiche;
       /* Repeats add less than a first mention. */
       if (w > s->phrase_score[fi]) {

@@ -37,6 +37,7 @@ typedef struct jx_scratch {
   size_t n_phrases, phrases_cap;
   uint32_t *ustems;     /* distinct stems of the query */
   float *uqtf;
+  uint32_t *uterm;      /* one query term per distinct stem */
   size_t ustems_cap;
   jt_token *view;       /* tokens of the clauses of one role */
   size_t view_cap;

@@ -91,7 +91,7 @@ static int table_next(jc *c, table *t) {
   }
 }
 
-static const char *col(const table *t, size_t i) { return t->f[t->col[i]]; }
+static char *col(const table *t, size_t i) { return t->f[t->col[i]]; }
 
 static void table_close(table *t) { jm_csv_close(t->csv); }
 
@@ -540,6 +540,12 @@ static int read_texts(jc *c) {
       continue;
     }
     int is_def = strcmp(col(&t, 1), "definition") == 0;
+    /* The release writes apostrophes doubled in these texts ("d''articles"). */
+    char *txt = col(&t, 2);
+    size_t w = 0;
+    for (size_t r = 0; txt[r]; r++)
+      if (!(txt[r] == '\'' && txt[r + 1] == '\'')) txt[w++] = txt[r];
+    txt[w] = 0;
     if (append_text(is_def ? &def[fi] : &acc[fi], is_def ? &dl[fi] : &al[fi], col(&t, 2))) rc = jc_nomem(c);
   }
   if (opened) table_close(&t);
