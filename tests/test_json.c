@@ -34,7 +34,7 @@ static void expect_refused(const char *s, int status, const char *needle) {
   jj_request_free(&req);
 }
 
-Test(request, test_request_reads_every_contract_field) {
+Test(json_request, test_json_request_reads_every_contract_field) {
   const char *s = "{\"id\":\"r-1\",\"text\":\"J'ai été caissière\",\"title\":\"vendeuse\","
                   "\"target\":\"J1501\",\"after\":\"2026-12-01\","
                   "\"place\":{\"department\":\"31\",\"region\":\"76\",\"lat\":43.6,\"lon\":1.44,"
@@ -64,7 +64,7 @@ Test(request, test_request_reads_every_contract_field) {
   jj_request_free(NULL);
 }
 
-Test(request, test_request_only_text_is_required_and_absent_fields_stay_empty) {
+Test(json_request, test_json_request_only_text_is_required_and_absent_fields_stay_empty) {
   jj_request req;
   cr_assert_eq(parse(&req, "{\"text\":\"cariste\"}", NULL), 0);
   cr_expect_str_eq(req.text, "cariste");
@@ -78,7 +78,7 @@ Test(request, test_request_only_text_is_required_and_absent_fields_stay_empty) {
   jj_request_free(&req);
 }
 
-Test(request, test_request_null_fields_count_as_absent) {
+Test(json_request, test_json_request_null_fields_count_as_absent) {
   jj_request req;
   cr_assert_eq(parse(&req, "{\"id\":null,\"text\":\"x\",\"title\":null,\"place\":null,\"limit\":{\"jobs\":null}}",
                      NULL),
@@ -90,7 +90,7 @@ Test(request, test_request_null_fields_count_as_absent) {
   jj_request_free(&req);
 }
 
-Test(request, test_request_ignores_unknown_fields) {
+Test(json_request, test_json_request_ignores_unknown_fields) {
   jj_request req;
   cr_assert_eq(parse(&req, "{\"text\":\"x\",\"extra\":[1,{\"a\":true}],\"Text\":5,\"limit\":{\"other\":\"y\"}}", NULL),
                0, "unknown fields, and keys differing only in case, are not errors");
@@ -98,7 +98,7 @@ Test(request, test_request_ignores_unknown_fields) {
   jj_request_free(&req);
 }
 
-Test(request, test_request_reads_a_buffer_without_terminator) {
+Test(json_request, test_json_request_reads_a_buffer_without_terminator) {
   /* An exact-size heap copy: a read past the end shows up under ASan. */
   const char *s = "{\"text\":\"aide-soignante\"}";
   size_t n = strlen(s);
@@ -109,6 +109,8 @@ Test(request, test_request_reads_a_buffer_without_terminator) {
   cr_expect_eq(jj_parse_request(&req, buf, n, NULL), 0);
   cr_expect_str_eq(req.text, "aide-soignante");
   jj_request_free(&req);
+  cr_expect_eq(jj_parse_request(&req, buf, n - 1, NULL), JALON_EJSON, "cut before the closing brace");
+  jj_request_free(&req);
   /* The length is honoured: a valid prefix followed by bytes past len. */
   const char *longer = "{\"text\":\"a\"}GARBAGE";
   cr_expect_eq(jj_parse_request(&req, longer, strlen("{\"text\":\"a\"}"), NULL), 0);
@@ -116,11 +118,14 @@ Test(request, test_request_reads_a_buffer_without_terminator) {
   free(buf);
 }
 
-Test(request, test_request_malformed_json_is_invalid_json) {
+Test(json_request, test_json_request_malformed_json_is_invalid_json) {
   expect_refused("{\"text\":", JALON_EJSON, "malformed");
   expect_refused("{\"text\":\"x\",}", JALON_EJSON, "malformed");
   expect_refused("{'text':'x'}", JALON_EJSON, "malformed");
   expect_refused("{\"text\":\"unterminated}", JALON_EJSON, "malformed");
+  expect_refused("{\"text\":}", JALON_EJSON, "malformed");
+  expect_refused("{\"text\":\"a\\q\"}", JALON_EJSON, "malformed"); /* unknown escape */
+  expect_refused("nul", JALON_EJSON, "malformed");
   expect_refused("", JALON_EJSON, "empty");
   expect_refused("   ", JALON_EJSON, NULL);
   jj_request req;
@@ -131,7 +136,7 @@ Test(request, test_request_malformed_json_is_invalid_json) {
   cr_expect_eq(jj_parse_request(NULL, "{}", 2, NULL), JALON_EINVAL);
 }
 
-Test(request, test_request_trailing_data_is_refused_but_white_space_is_not) {
+Test(json_request, test_json_request_trailing_data_is_refused_but_white_space_is_not) {
   expect_refused("{\"text\":\"x\"}x", JALON_EJSON, "after the JSON value");
   expect_refused("{\"text\":\"x\"}{\"text\":\"y\"}", JALON_EJSON, "after the JSON value");
   expect_refused("{\"text\":\"x\"} ,", JALON_EJSON, "after the JSON value");
@@ -142,20 +147,20 @@ Test(request, test_request_trailing_data_is_refused_but_white_space_is_not) {
   jj_request_free(&req);
 }
 
-Test(request, test_request_must_be_an_object) {
+Test(json_request, test_json_request_must_be_an_object) {
   expect_refused("[\"text\"]", JALON_EJSON, "object");
   expect_refused("\"text\"", JALON_EJSON, "object");
   expect_refused("42", JALON_EJSON, "object");
   expect_refused("null", JALON_EJSON, "object");
 }
 
-Test(request, test_request_missing_text_names_the_field) {
+Test(json_request, test_json_request_missing_text_names_the_field) {
   expect_refused("{}", JALON_EJSON, "field \"text\" is required");
   expect_refused("{\"id\":\"a\",\"title\":\"vendeuse\"}", JALON_EJSON, "field \"text\" is required");
   expect_refused("{\"text\":null}", JALON_EJSON, "field \"text\" is required");
 }
 
-Test(request, test_request_wrong_types_name_the_field) {
+Test(json_request, test_json_request_wrong_types_name_the_field) {
   expect_refused("{\"text\":5}", JALON_EJSON, "field \"text\" must be a string");
   expect_refused("{\"text\":[\"a\"]}", JALON_EJSON, "field \"text\" must be a string");
   expect_refused("{\"text\":\"x\",\"id\":12}", JALON_EJSON, "field \"id\" must be a string");
@@ -174,7 +179,7 @@ Test(request, test_request_wrong_types_name_the_field) {
   expect_refused("{\"text\":\"x\",\"limit\":{\"trainings\":-1}}", JALON_EJSON, "field \"limit.trainings\"");
 }
 
-Test(request, test_request_limit_jobs_is_an_integer_from_1_to_50) {
+Test(json_request, test_json_request_limit_jobs_is_an_integer_from_1_to_50) {
   expect_refused("{\"text\":\"x\",\"limit\":{\"jobs\":0}}", JALON_EJSON, "field \"limit.jobs\"");
   expect_refused("{\"text\":\"x\",\"limit\":{\"jobs\":51}}", JALON_EJSON, "field \"limit.jobs\"");
   expect_refused("{\"text\":\"x\",\"limit\":{\"jobs\":2.5}}", JALON_EJSON, "field \"limit.jobs\"");
@@ -188,7 +193,7 @@ Test(request, test_request_limit_jobs_is_an_integer_from_1_to_50) {
   jj_request_free(&req);
 }
 
-Test(request, test_request_keeps_the_id_for_errors_found_after_it) {
+Test(json_request, test_json_request_keeps_the_id_for_errors_found_after_it) {
   jj_request req;
   cr_expect_eq(parse(&req, "{\"id\":\"abc\",\"text\":5}", NULL), JALON_EJSON);
   cr_expect_str_eq(req.id, "abc", "the id is read first so the error can echo it");
@@ -203,13 +208,13 @@ static char *nested(unsigned depth) {
   char *s = malloc(n);
   cr_assert_not_null(s);
   char *p = s + sprintf(s, "{\"text\":\"x\",\"deep\":");
-  for (size_t i = 0; i < inner; i++) *p++ = i % 2 ? '{' == 0 ? '[' : '[' : '[';
+  for (size_t i = 0; i < inner; i++) *p++ = '[';
   for (size_t i = 0; i < inner; i++) *p++ = ']';
   strcpy(p, "}");
   return s;
 }
 
-Test(request, test_request_nesting_over_32_levels_is_refused) {
+Test(json_request, test_json_request_nesting_over_32_levels_is_refused) {
   char *ok = nested(JJ_MAX_DEPTH);
   jj_request req;
   cr_expect_eq(parse(&req, ok, NULL), 0, "exactly %u levels is accepted", JJ_MAX_DEPTH);
@@ -228,7 +233,7 @@ Test(request, test_request_nesting_over_32_levels_is_refused) {
   free(huge);
 }
 
-Test(request, test_request_brackets_inside_strings_do_not_count_as_nesting) {
+Test(json_request, test_json_request_brackets_inside_strings_do_not_count_as_nesting) {
   char text[200];
   char *p = text + sprintf(text, "{\"text\":\"");
   for (int i = 0; i < 40; i++) *p++ = i % 2 ? '{' : '[';
@@ -239,7 +244,7 @@ Test(request, test_request_brackets_inside_strings_do_not_count_as_nesting) {
   jj_request_free(&req);
 }
 
-Test(request, test_request_over_four_times_the_text_limit_is_too_big) {
+Test(json_request, test_json_request_over_four_times_the_text_limit_is_too_big) {
   size_t n = JJ_MAX_REQUEST_BYTES + 1;
   char *big = malloc(n);
   cr_assert_not_null(big);
@@ -257,9 +262,10 @@ Test(request, test_request_over_four_times_the_text_limit_is_too_big) {
   free(big);
 }
 
-Test(request, test_request_escaped_nul_is_invalid_text_not_truncated) {
+Test(json_request, test_json_request_escaped_nul_is_invalid_text_not_truncated) {
   expect_refused("{\"text\":\"caissi\\u0000ère\"}", JALON_EUTF8, "\\u0000");
   expect_refused("{\"text\":\"\\u0000\"}", JALON_EUTF8, NULL);
+  expect_refused("{\"text\":\"a\\\\\\u0000\"}", JALON_EUTF8, NULL); /* escaped backslash, then a NUL */
   expect_refused("{\"text\":\"x\",\"title\":\"a\\u0000b\"}", JALON_EUTF8, NULL);
   /* A key cut at the NUL would read as "text" and smuggle a value in. */
   expect_refused("{\"text\\u0000x\":\"a\",\"text\":\"b\"}", JALON_EUTF8, NULL);
@@ -274,11 +280,16 @@ Test(request, test_request_escaped_nul_is_invalid_text_not_truncated) {
   cr_expect_str_eq(req.text, "caissière\n");
   cr_expect_eq(req.text_len, strlen("caissière\n"));
   jj_request_free(&req);
+  cr_expect_eq(parse(&req, "{\"text\":\"a\\u0001\"}", NULL), 0, "other control escapes are plain text");
+  cr_expect_eq(req.text_len, 2);
+  jj_request_free(&req);
 }
 
-Test(request, test_request_invalid_utf8_is_refused_with_its_offset) {
+Test(json_request, test_json_request_invalid_utf8_is_refused_with_its_offset) {
   expect_refused("{\"text\":\"caissi\xe8re\"}", JALON_EUTF8, "byte 15");
   expect_refused("{\"text\":\"\xed\xa0\x80\"}", JALON_EUTF8, NULL);
+  expect_refused("{\"text\":\"a\",\"title\":\"\xc0\xaf\"}", JALON_EUTF8, NULL); /* overlong, in the title */
+  expect_refused("{\"text\":\"a\",\"other\":\"\xed\xa0\x80\"}", JALON_EUTF8, NULL); /* in any field */
   jj_request req;
   cr_expect_eq(jj_parse_request(&req, "{\"text\":\"a\0b\"}", 14, NULL), JALON_EUTF8, "raw NUL byte");
   jj_request_free(&req);
@@ -286,16 +297,29 @@ Test(request, test_request_invalid_utf8_is_refused_with_its_offset) {
   expect_refused("{\"text\":\"\\ud800\"}", JALON_EJSON, NULL);
 }
 
-Test(request, test_status_code_names_are_stable) {
-  cr_expect_str_eq(jj_status_code_name(JALON_EJSON), "invalid_json");
-  cr_expect_str_eq(jj_status_code_name(JALON_EUTF8), "invalid_utf8");
-  cr_expect_str_eq(jj_status_code_name(JALON_ETOOBIG), "text_too_large");
-  cr_expect_str_eq(jj_status_code_name(JALON_EEMPTY), "empty_text");
-  cr_expect_str_eq(jj_status_code_name(JALON_ENOMEM), "out_of_memory");
-  cr_expect_str_eq(jj_status_code_name(JALON_EINTERNAL), "internal");
-  cr_expect_str_eq(jj_status_code_name(JALON_ENOTFOUND), "not_found");
-  cr_expect_str_eq(jj_status_code_name(JALON_EINVAL), "invalid_argument");
-  cr_expect_str_eq(jj_status_code_name(-999), "internal");
+Test(json_request, test_json_status_code_names_are_stable) {
+  /* The CLI, the HTTP server and integrators match on these strings. */
+  static const struct {
+    int status;
+    const char *name;
+  } t[] = {{JALON_OK, "ok"},
+           {JALON_EINVAL, "invalid_argument"},
+           {JALON_ENOMEM, "out_of_memory"},
+           {JALON_EIO, "io_error"},
+           {JALON_EFORMAT, "bad_model"},
+           {JALON_EVERSION, "model_version"},
+           {JALON_EUTF8, "invalid_utf8"},
+           {JALON_ETOOBIG, "text_too_large"},
+           {JALON_EEMPTY, "empty_text"},
+           {JALON_EJSON, "invalid_json"},
+           {JALON_ENOTFOUND, "not_found"},
+           {JALON_EDATA, "bad_data"},
+           {JALON_EICU, "icu_error"},
+           {JALON_EINTERNAL, "internal"},
+           {-999, "internal"},
+           {5, "internal"}};
+  for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+    cr_expect_str_eq(jj_status_code_name(t[i].status), t[i].name, "status %d", t[i].status);
   /* Every status has a distinct name apart from the fallback. */
   for (int a = JALON_OK; a >= JALON_EINTERNAL; a--)
     for (int b = a - 1; b >= JALON_EINTERNAL; b--)
@@ -317,7 +341,7 @@ static void teardown(void) {
   jalon_workspace_free(ws);
   jalon_model_free(model);
 }
-TestSuite(response, .init = setup, .fini = teardown);
+TestSuite(json, .init = setup, .fini = teardown);
 
 /* Runs jalon_diagnose_json on a NUL-terminated request; returns the parsed
  * response (never NULL) and the status in *rc. */
@@ -393,6 +417,7 @@ static void check_response(const cJSON *doc, const char *text) {
   cr_assert_not_null(sum);
   cr_expect_eq(strlen(sum), 16);
   cr_expect_eq(strspn(sum, "0123456789abcdef"), 16, "checksum %s is hex", sum);
+  cr_expect_str_eq(sum, jalon_model_checksum(model));
   const cJSON *jobs = get(doc, "jobs"), *j;
   cr_assert(cJSON_IsArray(jobs));
   double prev = 2.0;
@@ -420,7 +445,7 @@ static void check_response(const cJSON *doc, const char *text) {
   cr_expect_null(get(doc, "trainings"));
 }
 
-Test(response, test_response_has_the_contract_shape_and_echoes_the_id) {
+Test(json, test_json_response_has_the_contract_shape_and_echoes_the_id) {
   int rc;
   cJSON *doc = diagnose("{\"id\":\"req-42\",\"text\":\"vendeuse en prêt-à-porter\"}", &rc);
   cr_expect_eq(rc, 0);
@@ -431,7 +456,7 @@ Test(response, test_response_has_the_contract_shape_and_echoes_the_id) {
   cJSON_Delete(doc);
 }
 
-Test(response, test_response_without_id_has_no_id) {
+Test(json, test_json_response_without_id_has_no_id) {
   int rc;
   cJSON *doc = diagnose("{\"text\":\"cariste\"}", &rc);
   cr_expect_eq(rc, 0);
@@ -440,7 +465,7 @@ Test(response, test_response_without_id_has_no_id) {
   cJSON_Delete(doc);
 }
 
-Test(response, test_response_feminine_title_field_finds_d1214) {
+Test(json, test_json_response_feminine_title_field_finds_d1214) {
   int rc;
   const char *text = "je cherche un emploi près de chez moi";
   char req[256];
@@ -450,9 +475,15 @@ Test(response, test_response_feminine_title_field_finds_d1214) {
   check_response(doc, text); /* title words are never evidence in the text */
   cr_expect(has_job(doc, "D1214"));
   cJSON_Delete(doc);
+  /* The title alone, with an empty text, is enough to answer. */
+  doc = diagnose("{\"text\":\"\",\"title\":\"vendeuse en prêt-à-porter\"}", &rc);
+  cr_expect_eq(rc, 0);
+  check_response(doc, "");
+  cr_expect_str_eq(cJSON_GetStringValue(get(cJSON_GetArrayItem(get(doc, "jobs"), 0), "rome")), "D1214");
+  cJSON_Delete(doc);
 }
 
-Test(response, test_response_evidence_points_at_the_words_in_a_long_text) {
+Test(json, test_json_response_evidence_points_at_the_words_in_a_long_text) {
   const char *text = "Bonjour, j'ai été caissière pendant 5 ans chez Carrefour, puis aide à domicile. "
                      "Je voudrais devenir aide-soignante. Je ne veux plus travailler en caisse.";
   char req[512];
@@ -466,7 +497,7 @@ Test(response, test_response_evidence_points_at_the_words_in_a_long_text) {
   cJSON_Delete(doc);
 }
 
-Test(response, test_response_limit_jobs_caps_the_ranking) {
+Test(json, test_json_response_limit_jobs_caps_the_ranking) {
   int rc;
   cJSON *doc = diagnose("{\"text\":\"vendeuse\",\"limit\":{\"jobs\":2}}", &rc);
   cr_expect_eq(rc, 0);
@@ -501,7 +532,7 @@ static void expect_error(const char *request, int status, const char *code, cons
   jalon_error_free(err);
 }
 
-Test(response, test_errors_come_back_as_error_objects_with_codes) {
+Test(json, test_json_errors_come_back_as_error_objects_with_codes) {
   expect_error("{\"id\":\"b\",\"text\":", JALON_EJSON, "invalid_json", NULL);
   expect_error("not json", JALON_EJSON, "invalid_json", NULL);
   expect_error("{\"id\":\"t\",\"text\":5}", JALON_EJSON, "invalid_json", "t");
@@ -511,10 +542,12 @@ Test(response, test_errors_come_back_as_error_objects_with_codes) {
   expect_error("{\"id\":\"p\",\"text\":\" ... !!! \"}", JALON_EEMPTY, "empty_text", "p");
   expect_error("{\"id\":\"c\",\"text\":\"caissi\xffre\"}", JALON_EUTF8, "invalid_utf8", NULL);
   expect_error("{\"id\":\"z\",\"text\":\"a\\u0000b\"}", JALON_EUTF8, "invalid_utf8", NULL);
+  expect_error("{\"text\":\"caissière\",\"title\":\"vend\xff\"}", JALON_EUTF8, "invalid_utf8", NULL);
+  expect_error("", JALON_EJSON, "invalid_json", NULL);
   expect_error("{\"id\":\"l\",\"text\":\"x\",\"limit\":{\"jobs\":99}}", JALON_EJSON, "invalid_json", "l");
 }
 
-Test(response, test_error_message_names_the_wrong_field) {
+Test(json, test_json_error_message_names_the_wrong_field) {
   char *out = NULL;
   const char *req = "{\"text\":\"x\",\"title\":42}";
   cr_expect_eq(jalon_diagnose_json(&out, ws, req, strlen(req), NULL), JALON_EJSON);
@@ -523,7 +556,7 @@ Test(response, test_error_message_names_the_wrong_field) {
   jalon_free(out);
 }
 
-Test(response, test_oversized_text_and_request_are_text_too_large) {
+Test(json, test_json_oversized_text_and_request_are_text_too_large) {
   /* Text over the text limit inside a request under the request limit. */
   size_t n = JALON_MAX_TEXT_BYTES + 1;
   char *req = malloc(n + 64);
@@ -544,7 +577,7 @@ Test(response, test_oversized_text_and_request_are_text_too_large) {
   free(huge);
 }
 
-Test(response, test_diagnose_json_checks_its_arguments) {
+Test(json, test_json_diagnose_json_checks_its_arguments) {
   char *out = (char *)1;
   cr_expect_eq(jalon_diagnose_json(NULL, ws, "{}", 2, NULL), JALON_EINVAL);
   cr_expect_eq(jalon_diagnose_json(&out, NULL, "{\"text\":\"x\"}", 12, NULL), JALON_EINVAL);
@@ -553,7 +586,7 @@ Test(response, test_diagnose_json_checks_its_arguments) {
   jalon_free(out);
 }
 
-Test(response, test_roles_show_in_jobs_and_role_lists) {
+Test(json, test_json_roles_show_in_jobs_and_role_lists) {
   const char *text = "j'ai été caissière, je voudrais devenir aide-soignante";
   char req[256];
   snprintf(req, sizeof req, "{\"text\":\"%s\"}", text);
@@ -571,7 +604,7 @@ Test(response, test_roles_show_in_jobs_and_role_lists) {
   cJSON_Delete(doc);
 }
 
-Test(response, test_pretty_and_compact_output_hold_the_same_json) {
+Test(json, test_json_pretty_and_compact_output_hold_the_same_json) {
   jalon_result *r = NULL;
   jalon_diagnose_options o = JALON_DIAGNOSE_OPTIONS_INIT;
   o.id = "x\"y\\z"; /* quotes and backslashes are escaped */
@@ -596,7 +629,7 @@ Test(response, test_pretty_and_compact_output_hold_the_same_json) {
 }
 
 /* A result built by hand: a job with no appellation, and broken indexes. */
-Test(response, test_result_without_appellation_omits_it_and_bad_spans_are_internal_errors) {
+Test(json, test_json_result_without_appellation_omits_it_and_bad_spans_are_internal_errors) {
   const char *text = "vendeuse au marché";
   jalon_result *r = NULL;
   cr_assert_eq(jr_result_new(&r, model, text, strlen(text), NULL), 0);
@@ -640,80 +673,91 @@ Test(response, test_result_without_appellation_omits_it_and_bad_spans_are_intern
   jalon_result_free(r);
 }
 
-/* ---- allocation failures: cJSON's hooks fail after a budget ---- */
+/* ---- allocation failures ----
+ * cJSON allocates through hooks. Two ways of failing walk every error path of
+ * the writers: from the n-th allocation on (nothing can recover, so the only
+ * answers are success or JALON_ENOMEM with no output), and the n-th alone
+ * (later allocations succeed, so the error object itself can be written).
+ * A live count of cJSON blocks proves nothing leaks on any path. */
 
-static long alloc_budget = -1; /* -1: unlimited */
-static long alloc_live;        /* cJSON blocks not yet freed */
+static long alloc_no, fail_at, live_allocs;
+static int fail_rest; /* 1: fail from fail_at on; 0: only at fail_at */
 
 static void *failing_malloc(size_t n) {
-  if (alloc_budget == 0) return NULL;
-  if (alloc_budget > 0) alloc_budget--;
+  long k = alloc_no++;
+  if (k == fail_at || (fail_rest && k > fail_at)) return NULL;
   void *p = malloc(n);
-  if (p) alloc_live++;
+  if (p) live_allocs++;
   return p;
 }
 static void counting_free(void *p) {
-  if (p) alloc_live--;
+  if (p) live_allocs--;
   free(p);
 }
 
-Test(response, test_out_of_memory_leaks_nothing_and_reports_enomem) {
-  cJSON_Hooks hooks = {failing_malloc, counting_free};
-  cJSON_InitHooks(&hooks);
+static void walk_failures(int rest) {
   jalon_result *r = NULL;
   const char *text = "j'ai été caissière, je voudrais devenir aide-soignante";
   cr_assert_eq(jalon_diagnose(&r, ws, text, strlen(text), NULL, NULL), 0);
-  char *ref = NULL;
-  cr_assert_eq(jalon_result_to_json(&ref, r, 0, NULL), 0);
-  int succeeded = 0;
-  for (long budget = 0; budget < 100000 && !succeeded; budget++) {
-    alloc_budget = budget;
-    char *out = (char *)1;
-    jalon_error *err = NULL;
-    int rc = jalon_result_to_json(&out, r, budget % 2, &err);
-    alloc_budget = -1;
-    cr_assert_eq(alloc_live, 0, "budget %ld: %ld cJSON blocks leaked", budget, alloc_live);
-    if (rc == 0) {
-      succeeded = 1;
-      cJSON *a = cJSON_Parse(ref), *b = cJSON_Parse(out);
-      cr_expect(cJSON_Compare(a, b, 1));
-      cJSON_Delete(a);
-      cJSON_Delete(b);
-      jalon_free(out);
-    } else {
-      cr_assert_eq(rc, JALON_ENOMEM, "budget %ld: status %d", budget, rc);
-      cr_assert_null(out);
-      cr_expect_eq(jalon_error_code(err), JALON_ENOMEM);
-    }
-    jalon_error_free(err);
-  }
-  cr_expect(succeeded);
-  jalon_free(ref);
-  jalon_result_free(r);
-
-  /* The whole JSON path, request to response. */
   const char *req = "{\"id\":\"o\",\"text\":\"vendeuse en prêt-à-porter\",\"limit\":{\"jobs\":3}}";
-  succeeded = 0;
-  for (long budget = 0; budget < 100000 && !succeeded; budget++) {
-    alloc_budget = budget;
-    char *out = (char *)1;
-    int rc = jalon_diagnose_json(&out, ws, req, strlen(req), NULL);
-    alloc_budget = -1;
-    cr_assert_eq(alloc_live, 0, "budget %ld: %ld cJSON blocks leaked", budget, alloc_live);
-    if (rc == 0) {
-      succeeded = 1;
-      cr_expect_not_null(out);
-    } else {
-      /* Every later cJSON allocation fails too, so the error object cannot
-       * be built either: the documented NULL + ENOMEM. */
-      cr_assert_eq(rc, JALON_ENOMEM, "budget %ld: status %d", budget, rc);
-      cr_assert_null(out);
+  /* References, written with working allocation. */
+  char *ref[3] = {NULL, NULL, NULL};
+  cr_assert_eq(jalon_result_to_json(&ref[0], r, 0, NULL), 0);
+  cr_assert_eq(jalon_model_fiche_json(&ref[1], model, "D1214", NULL), 0);
+  cr_assert_eq(jalon_diagnose_json(&ref[2], ws, req, strlen(req), NULL), 0);
+
+  cJSON_Hooks hooks = {failing_malloc, counting_free};
+  int done[3] = {0, 0, 0};
+  fail_rest = rest;
+  for (fail_at = 0; fail_at < 20000 && !(done[0] && done[1] && done[2]); fail_at++) {
+    char *out[3] = {(char *)1, (char *)1, (char *)1};
+    jalon_error *err[3] = {NULL, NULL, NULL};
+    int rc[3];
+    cJSON_InitHooks(&hooks);
+    live_allocs = 0;
+    alloc_no = 0;
+    rc[0] = jalon_result_to_json(&out[0], r, (int)(fail_at % 2), &err[0]);
+    alloc_no = 0;
+    rc[1] = jalon_model_fiche_json(&out[1], model, "D1214", &err[1]);
+    alloc_no = 0;
+    rc[2] = jalon_diagnose_json(&out[2], ws, req, strlen(req), &err[2]);
+    cJSON_InitHooks(NULL);
+    cr_assert_eq(live_allocs, 0, "%ld cJSON blocks leaked when allocation %ld failed", live_allocs, fail_at);
+    for (int k = 0; k < 3; k++) {
+      if (rc[k] == 0) {
+        cr_assert_not_null(out[k]);
+        cJSON *a = cJSON_Parse(ref[k]), *b = cJSON_Parse(out[k]);
+        cr_assert(a && b);
+        cr_expect(cJSON_Compare(a, b, 1), "writer %d, failure %ld: output differs", k, fail_at);
+        cJSON_Delete(a);
+        cJSON_Delete(b);
+        done[k] = 1;
+      } else if (k < 2 || rest || !out[k]) {
+        cr_assert_eq(rc[k], JALON_ENOMEM, "writer %d, failure %ld: status %d", k, fail_at, rc[k]);
+        cr_assert_null(out[k], "writer %d: no output with JALON_ENOMEM", k);
+        cr_expect_eq(jalon_error_code(err[k]), JALON_ENOMEM);
+      } else {
+        /* One failure, then allocation works again: the error object is
+         * written. A failed parse reads as invalid_json since cJSON returns
+         * NULL for both; any well-formed error object is right here. */
+        cJSON *doc = cJSON_Parse(out[k]);
+        cr_assert_not_null(doc, "%s", out[k]);
+        cr_assert(cJSON_IsObject(get(doc, "error")), "%s", out[k]);
+        cr_expect_str_eq(cJSON_GetStringValue(get(get(doc, "error"), "code")), jj_status_code_name(rc[k]));
+        cJSON_Delete(doc);
+      }
+      if (rc[k] == 0 || out[k] != (char *)1) jalon_free(out[k]);
+      jalon_error_free(err[k]);
     }
-    jalon_free(out);
   }
-  cr_expect(succeeded);
-  cJSON_InitHooks(NULL);
+  cr_expect(done[0] && done[1] && done[2], "the loop reached the success path of every writer");
+  cr_expect_gt(fail_at, 20, "the failure paths were walked");
+  for (int k = 0; k < 3; k++) jalon_free(ref[k]);
+  jalon_result_free(r);
 }
+
+Test(json, test_json_out_of_memory_from_any_allocation_on_leaks_nothing) { walk_failures(1); }
+Test(json, test_json_one_failed_allocation_leaks_nothing_and_answers) { walk_failures(0); }
 
 /* ---- many threads: each with its own workspace, one shared model ---- */
 
@@ -747,7 +791,7 @@ static void *thread_main(void *arg) {
   return (void *)bad;
 }
 
-Test(response, test_threads_get_the_same_answers_as_one_thread) {
+Test(json, test_json_threads_get_the_same_answers_as_one_thread) {
   for (size_t i = 0; i < N_REQ; i++) {
     jalon_diagnose_json(&expected[i], ws, thread_requests[i], strlen(thread_requests[i]), NULL);
     cr_assert_not_null(expected[i]);
@@ -764,7 +808,7 @@ Test(response, test_threads_get_the_same_answers_as_one_thread) {
 
 /* ---- the fiche ---- */
 
-Test(response, test_fiche_json_describes_d1214) {
+Test(json, test_json_fiche_json_describes_d1214) {
   char *out = NULL;
   cr_assert_eq(jalon_model_fiche_json(&out, model, "D1214", NULL), 0);
   cJSON *d = cJSON_Parse(out);
@@ -817,7 +861,7 @@ Test(response, test_fiche_json_describes_d1214) {
   jalon_free(out);
 }
 
-Test(response, test_fiche_json_unknown_code_is_not_found) {
+Test(json, test_json_fiche_json_unknown_code_is_not_found) {
   char *out = (char *)1;
   jalon_error *err = NULL;
   cr_expect_eq(jalon_model_fiche_json(&out, model, "Z9999", &err), JALON_ENOTFOUND);
@@ -830,7 +874,7 @@ Test(response, test_fiche_json_unknown_code_is_not_found) {
   cr_expect_eq(jalon_model_fiche_json(&out, model, NULL, NULL), JALON_EINVAL);
 }
 
-Test(response, test_every_fiche_prints_as_json) {
+Test(json, test_json_every_fiche_prints_as_json) {
   /* The whole model: no fiche trips the writer (bad string, bad index). */
   size_t n = jalon_model_fiche_count(model);
   cr_assert_gt(n, 500);

@@ -64,6 +64,15 @@ static int add_bool(cJSON *o, const char *key, int v) {
   return cJSON_AddBoolToObject(o, key, v ? 1 : 0) ? 0 : JALON_ENOMEM;
 }
 
+/* Codes OGR are numbers in the model; JSON carries them as strings (in the
+ * response's appellation and in the fiche) since they are identifiers, not
+ * amounts, and a reader must not round or reformat them. */
+static int add_ogr(cJSON *o, const char *key, uint32_t code) {
+  char buf[12];
+  snprintf(buf, sizeof buf, "%" PRIu32, code);
+  return add_str(o, key, buf);
+}
+
 /* An object appended to an array. cJSON_AddItemToArray does not take
  * ownership when it fails, so the new object is deleted here then. */
 static cJSON *push_object(cJSON *array) {
@@ -127,7 +136,7 @@ static int add_job(cJSON *arr, const jalon_result *r, const jr_job *j, sbuf *b) 
   if (!rc && j->appel != JR_NONE) {
     cJSON *a = cJSON_AddObjectToObject(o, "appellation");
     rc = a ? 0 : JALON_ENOMEM;
-    if (!rc) rc = add_str(a, "code", j->appel_code);
+    if (!rc) rc = add_ogr(a, "code", m->appels[j->appel].code_ogr);
     if (!rc) rc = add_str(a, "label", jm_str(m, m->appels[j->appel].label));
   }
   if (!rc) rc = add_str(o, "role", role_name(j->role));
@@ -520,14 +529,6 @@ static const char *kind_name(uint8_t kind) {
   case JM_ITEM_SAVOIR: return "savoir";
   default: return "savoir_faire";
   }
-}
-
-/* Codes OGR are numbers in the model; JSON carries them as strings, like the
- * appellation code of a response, since they are identifiers, not amounts. */
-static int add_ogr(cJSON *o, const char *key, uint32_t code) {
-  char buf[12];
-  snprintf(buf, sizeof buf, "%" PRIu32, code);
-  return add_str(o, key, buf);
 }
 
 static int add_code_label(cJSON *o, const char *key, const jalon_model *m, uint32_t code, uint32_t label) {

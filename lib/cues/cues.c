@@ -91,6 +91,12 @@ int jq_set_compile(jq_set **out, const char *source, const char *name, jalon_err
   return 0;
 }
 
+typedef struct jq_match {
+  uint32_t tok;    /* first token of the match */
+  int kind;        /* enum jq_kind */
+  uint32_t months; /* durations */
+} jq_match;
+
 struct jq_ws {
   pcre2_match_data *md;
   char *buf;
@@ -99,6 +105,12 @@ struct jq_ws {
   size_t clauses_cap;
   size_t *starts; /* offset of each clause in buf */
   size_t starts_cap;
+  size_t *tok_off; /* offset of each token in buf */
+  size_t tok_off_cap;
+  jq_match *matches;
+  size_t matches_cap;
+  jq_clause *segs; /* clauses after splitting at cues */
+  size_t segs_cap;
 };
 
 int jq_ws_new(jq_ws **out, const jq_set *set) {
@@ -120,6 +132,9 @@ void jq_ws_free(jq_ws *w) {
   free(w->buf);
   free(w->clauses);
   free(w->starts);
+  free(w->tok_off);
+  free(w->matches);
+  free(w->segs);
   free(w);
 }
 
@@ -147,25 +162,31 @@ static long number_word(const char *s, size_t n) {
   return 0;
 }
 
-/* Applies one match of pattern p to clause c (the text s holds its groups). */
-static void apply(const jq_pattern *p, const char *s, const PCRE2_SIZE *ov, int groups, int now_year,
-                  jq_clause *c) {
-  int role = c->own_cue ? c->role : JQ_ROLE_NONE;
-  if (p->kind == JQ_EXPERIENCE && role < JQ_ROLE_EXPERIENCE) role = JQ_ROLE_EXPERIENCE;
-  else if (p->kind == JQ_ASPIRATION && role < JQ_ROLE_ASPIRATION) role = JQ_ROLE_ASPIRATION;
-  else if (p->kind == JQ_EXCLUSION) role = JQ_ROLE_EXCLUDED;
-  else if (p->kind == JQ_DURATION && groups >= 3 && !c->months) {
+/* Months read from a duration or "since" match, 0 if none. */
+static uint32_t read_months(int kind, const char *s, const PCRE2_SIZE *ov, int groups, int now_year) {
+  if (kind == JQ_DURATION && groups >= 3) {
     long num = number_word(s + ov[2], ov[3] - ov[2]);
     int in_months = s[ov[4]] == 'm';
-    if (num > 0 && num < 80) c->months = (uint32_t)(in_months ? num : num * 12);
-  } else if (p->kind == JQ_SINCE && groups >= 2 && !c->months && now_year > 0) {
+    if (num > 0 && num < 80) return (uint32_t)(in_months ? num : num * 12);
+  } else if (kind == JQ_SINCE && groups >= 2 && now_year > 0) {
     long year = strtol(s + ov[2], NULL, 10);
-    if (year > 1950 && year <= now_year) c->months = (uint32_t)((now_year - year) * 12 + 6);
+    if (year > 1950 && year <= now_year) return (uint32_t)((now_year - year) * 12 + 6);
   }
-  if (role) {
-    c->role = (uint8_t)role;
-    c->own_cue = 1;
+  return 0;
+}
+
+static int role_of(int kind) {
+  switch (kind) {
+  case JQ_EXCLUSION: return JQ_ROLE_EXCLUDED;
+  case JQ_ASPIRATION: return JQ_ROLE_ASPIRATION;
+  default: return JQ_ROLE_EXPERIENCE; /* experience cues, durations, years */
   }
+}
+
+static int cmp_match(const void *a, const void *b) {
+  const jq_match *x = a, *y = b;
+  if (x->tok != y->tok) return x->tok < y->tok ? -1 : 1;
+  return role_of(x->kind) > role_of(y->kind) ? -1 : role_of(x->kind) < role_of(y->kind);
 }
 
 int jq_annotate(jq_ws *w, const jq_set *set, const jt_tokens *t, int now_year, const jq_clause **clauses,
@@ -205,11 +226,14 @@ int jq_annotate(jq_ws *w, const jq_set *set, const jt_tokens *t, int now_year, c
   }
   /* 2. One folded text for all clauses, separated by "|", so each pattern
    * runs once over the text instead of once per clause. */
-  if (ju_reserve(&w->buf, &w->buf_cap, len + 1, 1)) return JALON_ENOMEM;
+  if (ju_reserve(&w->buf, &w->buf_cap, len + 1, 1) ||
+      ju_reserve(&w->tok_off, &w->tok_off_cap, t->n + 1, sizeof *w->tok_off))
+    return JALON_ENOMEM;
   size_t o = 0;
   for (size_t c = 0; c < nc; c++) {
     w->starts[c] = o;
     for (size_t k = w->clauses[c].tok_first; k < w->clauses[c].tok_end; k++) {
+      w->tok_off[k] = o;
       memcpy(w->buf + o, jt_fold(t, k), t->v[k].fold_len);
       o += t->v[k].fold_len;
       w->buf[o++] = ' ';
@@ -218,30 +242,69 @@ int jq_annotate(jq_ws *w, const jq_set *set, const jt_tokens *t, int now_year, c
     w->buf[o++] = ' ';
   }
   w->buf[o] = 0;
+  size_t nm = 0;
   for (size_t i = 0; set && i < set->n; i++) {
     const jq_pattern *p = &set->p[i];
     for (size_t off = 0; off < o;) {
       int r = pcre2_match(p->code, (PCRE2_SPTR)w->buf, o, off, 0, w->md, NULL);
       if (r < 0) break;
       PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
-      size_t lo = 0, hi = nc;
+      size_t lo = 0, hi = t->n;
       while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
-        if (w->starts[mid] <= ov[0]) lo = mid;
+        if (w->tok_off[mid] <= ov[0]) lo = mid;
         else hi = mid;
       }
-      apply(p, w->buf, ov, r, now_year, &w->clauses[lo]);
+      if (ju_reserve(&w->matches, &w->matches_cap, nm + 1, sizeof *w->matches)) return JALON_ENOMEM;
+      w->matches[nm++] = (jq_match){(uint32_t)lo, p->kind, read_months(p->kind, w->buf, ov, r, now_year)};
       off = ov[1] > off ? ov[1] : off + 1;
     }
   }
-  /* 3. Clauses without a cue carry on the one they continue. */
+  qsort(w->matches, nm, sizeof *w->matches, cmp_match);
+  /* 3. Run-on texts ("jai fait 8 ans de plonge jai le dos casse je veux plus
+   * etre plongeur je cherche un poste") hold several cues in one clause:
+   * split where a cue of another role starts. Durations mark experience but
+   * never split. Exclusion > aspiration > experience within a segment. */
+  size_t ns = 0, mi = 0;
   for (size_t c = 0; c < nc; c++) {
-    jq_clause *cl = &w->clauses[c];
+    const jq_clause *cl = &w->clauses[c];
     int inherit = cl->pad;
-    cl->pad = 0;
-    if (!cl->own_cue && inherit && c > 0) cl->role = w->clauses[c - 1].role;
+    uint32_t seg_start = cl->tok_first;
+    int first_role = JQ_ROLE_NONE, role = JQ_ROLE_NONE, weak = 0;
+    uint32_t months = 0, last_tok = UINT32_MAX;
+    for (;; mi++) {
+      int done = mi >= nm || w->matches[mi].tok >= cl->tok_end;
+      const jq_match *m = done ? NULL : &w->matches[mi];
+      int strong = m && m->kind != JQ_DURATION && m->kind != JQ_SINCE;
+      int split = m && strong && first_role && role_of(m->kind) != first_role && m->tok > seg_start && m->tok != last_tok;
+      if (done || split) {
+        if (ju_reserve(&w->segs, &w->segs_cap, ns + 1, sizeof *w->segs)) return JALON_ENOMEM;
+        jq_clause *sg = &w->segs[ns];
+        memset(sg, 0, sizeof *sg);
+        sg->tok_first = seg_start;
+        sg->tok_end = done ? cl->tok_end : m->tok;
+        sg->role = (uint8_t)(role ? role : weak ? JQ_ROLE_EXPERIENCE : JQ_ROLE_NONE);
+        sg->own_cue = sg->role != JQ_ROLE_NONE;
+        sg->months = months;
+        if (!sg->own_cue && inherit && seg_start == cl->tok_first && ns > 0) sg->role = w->segs[ns - 1].role;
+        ns++;
+        if (done) break;
+        seg_start = m->tok;
+        first_role = role = weak = 0;
+        months = 0;
+      }
+      if (strong) {
+        int r = role_of(m->kind);
+        if (!first_role) first_role = r;
+        if (r > role) role = r;
+      } else {
+        weak = 1;
+        if (!months) months = m->months;
+      }
+      last_tok = m->tok;
+    }
   }
-  *clauses = w->clauses;
-  *n_clauses = nc;
+  *clauses = w->segs;
+  *n_clauses = ns;
   return 0;
 }

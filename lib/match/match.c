@@ -86,7 +86,8 @@ static int may_correct(const jt_token *tk) {
   return tk->sep == JT_SEP_NONE || tk->sep == JT_SEP_STOP;
 }
 
-static int resolve(const jalon_model *m, const jt_tokens *t, jx_qtok **q, size_t *cap, jalon_result *r) {
+static int resolve(const jalon_model *m, const jt_tokens *t, jx_qtok **q, size_t *cap, jalon_result *r,
+                   int is_title) {
   if (ju_reserve(q, cap, t->n ? t->n : 1, sizeof **q)) return JALON_ENOMEM;
   for (size_t i = 0; i < t->n; i++) {
     const jt_token *tk = &t->v[i];
@@ -98,7 +99,8 @@ static int resolve(const jalon_model *m, const jt_tokens *t, jx_qtok **q, size_t
     if (x->term == UINT32_MAX) {
       /* Unknown word: its stem may still be known ("vendeuses"). */
       x->stem = jm_find_stem(m, jt_stem(t, i), tk->stem_len);
-      if (x->stem == UINT32_MAX && may_correct(tk)) {
+      /* Titles are Title Cased ("Secrétaire Médicale"): correct them all. */
+      if (x->stem == UINT32_MAX && (is_title || may_correct(tk))) {
         x->term = jx_correct(m, jt_fold(t, i), tk->fold_len);
         if (x->term != UINT32_MAX && r) {
           if (ju_reserve(&r->corrections, &r->corrections_cap, r->n_corrections + 1, sizeof *r->corrections))
@@ -406,9 +408,9 @@ static int rank(const jalon_model *m, jx_scratch *s, const jt_tokens *text, cons
   memset(s->raw, 0, nf * sizeof(float));
   for (size_t i = 0; i < nf; i++) s->title_form[i] = s->phrase_form[i] = UINT32_MAX;
 
-  if (resolve(m, text, &s->q, &s->q_cap, corrections)) return JALON_ENOMEM;
+  if (resolve(m, text, &s->q, &s->q_cap, corrections, 0)) return JALON_ENOMEM;
   int has_title = title && title->n > 0;
-  if (has_title && resolve(m, title, &s->qt, &s->qt_cap, NULL)) return JALON_ENOMEM;
+  if (has_title && resolve(m, title, &s->qt, &s->qt_cap, NULL, 1)) return JALON_ENOMEM;
   if (has_title && count_content(s->qt, title->n) == 0) has_title = 0;
   const jt_tokens *tt = title;
   const jx_qtok *tq = s->qt;

@@ -403,7 +403,9 @@ static int emit(jt_ctx *c, jt_tokens *t, scan *sc, size_t s, size_t e, uint16_t 
   }
   uint8_t sep = JT_SEP_NONE;
   if (t->n > 0) {
-    sep = crossed ? JT_SEP_STOP : sc->pending;
+    /* Words ICU splits with nothing between them (a change of script:
+     * "日本語テキスト") are treated as if a space stood there. */
+    sep = crossed ? JT_SEP_STOP : max_sep(JT_SEP_SPACE, sc->pending);
     if (s > sc->last_end) sep = max_sep(sep, classify_gap(sc->text, sc->last_end, s));
   }
 
@@ -509,6 +511,13 @@ static int emit_word(jt_ctx *c, jt_tokens *t, scan *sc, size_t s, size_t e) {
       }
     }
     prev = ch;
+  }
+  /* "lʼ entreprise": U+02BC is a letter to ICU, so the word ends with it. */
+  if (e - piece >= 2 && e - piece <= 9) {
+    int32_t last = (int32_t)(e - piece);
+    U8_BACK_1_UNSAFE(u + piece, last);
+    if (apostrophe_at(sc->text, e, piece + (size_t)last) && elision_prefix(sc->text + piece, (size_t)last))
+      return emit(c, t, sc, piece, e, JT_ELIDED);
   }
   /* ICU leaves "l" "′" "y" apart when the apostrophe is not one it joins
    * words with, and "l' entreprise" has a space typed after it. */

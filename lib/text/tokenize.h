@@ -49,11 +49,13 @@ typedef struct jt_tokens {
 } jt_tokens;
 
 /* Per-thread tokenizer state: ICU word and sentence break iterators, UTF-16
- * scratch, Snowball French stemmer. Not shareable between threads. */
+ * scratch, Snowball French stemmer. Not shareable between threads.
+ * It also memoises word -> fold, stem (256 KiB): a warm ctx tokenizes without
+ * allocating and stems each distinct word once. */
 typedef struct jt_ctx jt_ctx;
 
 /* Returns 0 or a negative JALON_E* code (JALON_ENOMEM, JALON_EICU). */
-int jt_ctx_new(jt_ctx **out);
+int jt_ctx_new(jt_ctx **out); /* also JALON_EINVAL when out is NULL */
 void jt_ctx_free(jt_ctx *c); /* NULL-safe */
 
 void jt_tokens_init(jt_tokens *t);
@@ -66,7 +68,14 @@ int jt_check_utf8(const char *text, size_t len, size_t *bad_offset);
 
 /* Tokenizes text into t (reset first). Text must be valid UTF-8 (checked:
  * JALON_EUTF8). Punctuation, spaces, emoji and symbols yield no token but set
- * the next token's `sep`. Returns 0, JALON_EUTF8, JALON_ENOMEM or JALON_EICU. */
+ * the next token's `sep`. Returns 0, JALON_EUTF8, JALON_ENOMEM or JALON_EICU.
+ * Also: JALON_EINVAL for a NULL c or t, or NULL text with len > 0 (NULL, 0
+ * is the empty text); JALON_ETOOBIG past INT32_MAX bytes (ICU's offsets).
+ * Text without any word gives t->n == 0 and returns 0. On any error t is
+ * left empty. Every token whose sep is JT_SEP_STOP starts a new sentence, so
+ * "etc. et" ends one although ICU's sentence rules would not break there.
+ * t's arrays are reused and grow by doubling; pointers into them are valid
+ * until the next jt_tokenize or jt_tokens_free on t. */
 int jt_tokenize(jt_ctx *c, const char *text, size_t len, jt_tokens *t);
 
 /* Folded form / stem of token i (NUL-terminated, borrowed from t->buf). */
