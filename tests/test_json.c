@@ -297,6 +297,23 @@ Test(json_request, test_json_request_invalid_utf8_is_refused_with_its_offset) {
   expect_refused("{\"text\":\"\\ud800\"}", JALON_EJSON, NULL);
 }
 
+Test(json_request, test_json_parse_json_gives_an_object_or_nothing) {
+  /* The tools' entry point: same refusals, no request fields. */
+  struct cJSON *doc = NULL;
+  const char *line = "{\"id\":\"e1\",\"text\":\"cariste\",\"rome\":\"N1101\"} ";
+  cr_assert_eq(jj_parse_json(&doc, line, strlen(line), NULL), 0);
+  cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "rome")), "N1101");
+  cJSON_Delete(doc);
+  const char *bad[] = {"[1]", "{}x", "{\"t\":\"\\u0000\"}", "{\"t\":"};
+  const int want[] = {JALON_EJSON, JALON_EJSON, JALON_EUTF8, JALON_EJSON};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    doc = (struct cJSON *)1;
+    cr_expect_eq(jj_parse_json(&doc, bad[i], strlen(bad[i]), NULL), want[i], "%s", bad[i]);
+    cr_expect_null(doc, "%s: nothing handed out on failure", bad[i]);
+  }
+  cr_expect_eq(jj_parse_json(NULL, "{}", 2, NULL), JALON_EINVAL);
+}
+
 Test(json_request, test_json_status_code_names_are_stable) {
   /* The CLI, the HTTP server and integrators match on these strings. */
   static const struct {

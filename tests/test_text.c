@@ -107,6 +107,20 @@ Test(text, test_tokenize_elision_apostrophe_icu_leaves_apart) {
   expect_tok(2, 10, 12, "l'", JT_SEP_SPACE);
   expect_tok(3, 13, 22, "entrepot", JT_SEP_ELISION);
   cr_expect(toks.v[2].flags & JT_ELIDED);
+
+  /* U+02BC is a letter to ICU: "lʼ" is a word of its own before a space. */
+  tokenize("l\u02bc usine");
+  cr_assert_eq(toks.n, 2);
+  expect_tok(0, 0, 3, "l'", JT_SEP_NONE);
+  expect_tok(1, 4, 9, "usine", JT_SEP_ELISION);
+  cr_expect_eq(toks.v[0].flags, JT_ELIDED);
+}
+
+Test(text, test_tokenize_words_split_by_script_change_get_a_space) {
+  tokenize("日本語テキスト");
+  cr_assert_eq(toks.n, 2);
+  expect_tok(0, 0, 9, "日本語", JT_SEP_NONE);
+  expect_tok(1, 9, 21, "テキスト", JT_SEP_SPACE);
 }
 
 Test(text, test_tokenize_gender_slash_and_hyphens) {

@@ -15,14 +15,18 @@ typedef struct batch {
 } batch;
 
 /* Written by the tool itself when the line never reaches the library; same
- * shape as the library's error objects. The id is unknown: the line was not
- * read whole, so it is null. */
+ * shape and words as the library's error objects (json.c, error.c), so a
+ * client reads them the same way. The id is unknown: the line was not read
+ * whole, so it is null. */
 static const char TOO_LARGE[] =
     "{\"id\":null,\"error\":{\"code\":\"text_too_large\","
-    "\"message\":\"La demande est trop longue.\"}}\n";
+    "\"message\":\"the request line is longer than 262144 bytes\","
+    "\"message_fr\":\"Le texte est trop long.\"}}\n";
+_Static_assert(CLI_MAX_LINE_BYTES == 262144u, "keep the limit in TOO_LARGE's message");
 static const char NO_MEMORY[] =
     "{\"id\":null,\"error\":{\"code\":\"out_of_memory\","
-    "\"message\":\"Le service manque de mémoire. Réessayez plus tard.\"}}\n";
+    "\"message\":\"out of memory\","
+    "\"message_fr\":\"Le service manque de mémoire. Réessayez plus tard.\"}}\n";
 
 static void set_out(cli_item *it, const char *s, size_t n) {
   it->out.len = 0;

@@ -404,7 +404,9 @@ void jj_request_free(jj_request *req) {
  * cJSON builds the tree (microseconds for a typical request, well under a
  * millisecond at the size limit), never during the diagnosis itself. A
  * statically initialised mutex needs no init/teardown call; the library
- * links the threads dependency already. */
+ * links the threads dependency already. It only orders Jalon's own parses:
+ * code that calls cJSON_Parse* directly on other threads still races with
+ * them, which is why the tools should parse through jj_parse_json. */
 static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static cJSON *parse_locked(const char *buf, size_t len, const char **end) {
@@ -416,19 +418,19 @@ static cJSON *parse_locked(const char *buf, size_t len, const char **end) {
   return doc;
 }
 
-int jj_parse_request(jj_request *req, const char *request, size_t len, jalon_error **err) {
-  if (!req) return ju_error(err, JALON_EINVAL, "jj_parse_request: NULL request struct");
-  memset(req, 0, sizeof *req);
-  if (!request && len) return ju_error(err, JALON_EINVAL, "jj_parse_request: NULL request with a length");
+int jj_parse_json(struct cJSON **out, const char *json, size_t len, jalon_error **err) {
+  if (!out) return ju_error(err, JALON_EINVAL, "jj_parse_json: NULL output pointer");
+  *out = NULL;
+  if (!json && len) return ju_error(err, JALON_EINVAL, "jj_parse_json: NULL input with a length");
   /* Size first: nothing else is worth doing on a request this large. */
   if (len > JJ_MAX_REQUEST_BYTES)
     return ju_error(err, JALON_ETOOBIG, "the request is %zu bytes; the limit is %u bytes", len,
                     JJ_MAX_REQUEST_BYTES);
   size_t bad = 0;
-  if (jt_check_utf8(request, len, &bad))
+  if (jt_check_utf8(json, len, &bad))
     return ju_error(err, JALON_EUTF8, "the request is not valid UTF-8 (byte %zu)", bad);
   raw_scan scan;
-  scan_raw(request, len, &scan);
+  scan_raw(json, len, &scan);
   if (scan.too_deep) return ju_error(err, JALON_EJSON, "the request nests deeper than %u levels", JJ_MAX_DEPTH);
   if (scan.stray_at != SIZE_MAX)
     return ju_error(err, JALON_EJSON, "malformed JSON: control character outside a string at byte %zu",
@@ -437,7 +439,7 @@ int jj_parse_request(jj_request *req, const char *request, size_t len, jalon_err
    * the caller's buffer need not be NUL-terminated: parse a terminated copy. */
   char *buf = malloc(len + 1);
   if (!buf) return ju_error(err, JALON_ENOMEM, "out of memory reading the request");
-  if (len) memcpy(buf, request, len);
+  if (len) memcpy(buf, json, len);
   buf[len] = 0;
   const char *end = NULL;
   cJSON *doc = parse_locked(buf, len, &end);
@@ -454,15 +456,28 @@ int jj_parse_request(jj_request *req, const char *request, size_t len, jalon_err
     if (len == 0) return ju_error(err, JALON_EJSON, "the request is empty");
     return ju_error(err, JALON_EJSON, "malformed JSON near byte %zu", at);
   }
-  req->doc = doc;
-  if (at < len) return ju_error(err, JALON_EJSON, "unexpected data after the JSON value at byte %zu", at);
-  if (!cJSON_IsObject(doc)) return ju_error(err, JALON_EJSON, "the request must be a JSON object");
+  int rc = 0;
+  if (at < len) rc = ju_error(err, JALON_EJSON, "unexpected data after the JSON value at byte %zu", at);
+  else if (!cJSON_IsObject(doc)) rc = ju_error(err, JALON_EJSON, "the request must be a JSON object");
   /* Refused before any field is read: a truncated id or key is as wrong as
    * a truncated text, so no field of such a request is trusted. */
-  if (scan.nul_at != SIZE_MAX)
-    return ju_error(err, JALON_EUTF8, "the request holds an escaped NUL character (\\u0000) at byte %zu",
-                    scan.nul_at);
-  return read_fields(req, err);
+  else if (scan.nul_at != SIZE_MAX)
+    rc = ju_error(err, JALON_EUTF8, "the request holds an escaped NUL character (\\u0000) at byte %zu",
+                  scan.nul_at);
+  if (rc) {
+    cJSON_Delete(doc);
+    return rc;
+  }
+  *out = doc;
+  return 0;
+}
+
+int jj_parse_request(jj_request *req, const char *request, size_t len, jalon_error **err) {
+  if (!req) return ju_error(err, JALON_EINVAL, "jj_parse_request: NULL request struct");
+  memset(req, 0, sizeof *req);
+  if (!request && len) return ju_error(err, JALON_EINVAL, "jj_parse_request: NULL request with a length");
+  int rc = jj_parse_json(&req->doc, request, len, err);
+  return rc ? rc : read_fields(req, err);
 }
 
 /* ---- jalon_diagnose_json ---- */

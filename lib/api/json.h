@@ -41,14 +41,24 @@ typedef struct jj_request {
   } place;
 } jj_request;
 
+/* The checks of a request without its fields: parses `len` bytes (need not
+ * be NUL-terminated) into a JSON object, with the same limits and refusals
+ * as jj_parse_request below (size, UTF-8, escaped NUL, depth, trailing data,
+ * not an object). For the tools reading JSON lines (eval, batch): it also
+ * serialises cJSON's global error record with the library's own parses.
+ * *out is the caller's (cJSON_Delete); NULL on failure. Thread-safe. */
+int jj_parse_json(struct cJSON **out, const char *json, size_t len, jalon_error **err);
+
 /* Parses `len` bytes of request JSON (need not be NUL-terminated) into req.
  * Returns 0, or JALON_ETOOBIG (request over JJ_MAX_REQUEST_BYTES),
  * JALON_EUTF8 (invalid UTF-8 anywhere, or an escaped NUL "\u0000" in any
- * string), JALON_EJSON (malformed, trailing data, nesting over JJ_MAX_DEPTH,
- * wrong shape; the message names the field), JALON_ENOMEM, JALON_EINVAL.
+ * string), JALON_EJSON (malformed, trailing data, control bytes between
+ * tokens, nesting over JJ_MAX_DEPTH, wrong shape; the message names the
+ * field), JALON_ENOMEM, JALON_EINVAL.
  * req is always initialised: on failure req->id holds the request id when it
  * could be read, so an error response can echo it. Call jj_request_free in
- * every case. Thread-safe apart from cJSON's own error global (see json.c). */
+ * every case. Thread-safe: the one cJSON call that writes a cJSON global is
+ * serialised (see json.c). */
 int jj_parse_request(jj_request *req, const char *request, size_t len, jalon_error **err);
 /* NULL-safe; leaves req zeroed. */
 void jj_request_free(jj_request *req);
