@@ -12,11 +12,9 @@
 #include "util/vec.h"
 
 /* Mixing weights and saturation constants, tuned on the eval-dev sets only. */
-#ifndef W_TITLE
 #define W_TITLE 0.50f
 #define W_PHRASE_T 0.22f /* phrase weight when a title is given */
 #define W_BM25_T 0.28f
-#endif
 #define W_PHRASE 0.55f   /* without a title */
 #define W_BM25 0.45f
 #define K_PHRASE 9.0f    /* phrase idf mass giving 63% of the phrase signal */
@@ -27,9 +25,7 @@
 /* Snowball merges unrelated words ("cuisine" / "cuisiniste", "développeuse"
  * / "développement"): a word matched only through its stem counts less than
  * the word itself. Both genders are indexed, so gender needs no stem. */
-#ifndef STEM_ONLY
 #define STEM_ONLY 0.6f
-#endif
 #define ABSTAIN_BELOW 0.12f
 #define SHORT_TEXT_AS_TITLE 6 /* content words: a bare job title typed as text */
 #define ROLE_JOBS 5          /* jobs kept per role */
@@ -466,14 +462,6 @@ static int rank(const jalon_model *m, jx_scratch *s, const jt_tokens *text, cons
     *n_out = k + 1;
     if (add_evidence(m, s, text, fi, r, j)) return JALON_ENOMEM;
   }
-#ifdef JALON_DEBUG_MATCH
-  for (size_t k = 0; k < nj && k < 6; k++) {
-    uint32_t fi = s->cand[k];
-    fprintf(stderr, "  %s raw=%.3f title=%.3f phrase=%.2f+%.2f bm25=%.2f (max %.2f) form=%s\n", jm_str(m, m->fiches[fi].code),
-            s->raw[fi], s->title_score[fi], s->phrase_score[fi], 0.0, s->bm25[fi], bmax,
-            jobs[k].appel != JR_NONE ? jm_str(m, m->appels[jobs[k].appel].label) : "-");
-  }
-#endif
   return 0;
 }
 
