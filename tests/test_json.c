@@ -404,6 +404,10 @@ static void check_job(const cJSON *j, const char *text) {
     cr_expect_eq(strspn(c, "0123456789"), strlen(c), "appellation code %s is digits", c);
     cr_expect_gt(strlen(cJSON_GetStringValue(get(appel, "label"))), 0);
   }
+  const cJSON *months = get(j, "months");
+  if (months) /* only when a duration was read */
+    cr_expect(cJSON_IsNumber(months) && months->valuedouble >= 1 && months->valuedouble == floor(months->valuedouble),
+              "months %g", months->valuedouble);
   const char *role = cJSON_GetStringValue(get(j, "role"));
   cr_assert_not_null(role);
   cr_expect(strcmp(role, "neutral") == 0 || strcmp(role, "experience") == 0 || strcmp(role, "aspiration") == 0 ||
@@ -421,6 +425,41 @@ static void check_job(const cJSON *j, const char *text) {
     cr_assert_not_null(et);
     cr_expect(strlen(et) == b - a && memcmp(et, text + a, b - a) == 0, "evidence \"%s\" is not text[%zu,%zu)", et,
               a, b);
+  }
+}
+
+/* "gap" (DESIGN.md): target code, score in [0,1], held / missing competences
+ * (evidence, when read in the text, pointing at its words), nearby jobs. */
+static void check_gap(const cJSON *gap, const char *text) {
+  cr_assert(cJSON_IsObject(gap));
+  const char *target = cJSON_GetStringValue(get(gap, "target"));
+  cr_assert_not_null(target);
+  cr_expect_geq(jalon_model_find_fiche(model, target), 0, "gap target %s exists", target);
+  const cJSON *score = get(gap, "score");
+  cr_assert(cJSON_IsNumber(score));
+  cr_expect(score->valuedouble >= 0 && score->valuedouble <= 1 && is_4_decimals(score->valuedouble));
+  static const char *lists[] = {"held", "missing"};
+  for (int l = 0; l < 2; l++) {
+    const cJSON *list = get(gap, lists[l]), *it, *e;
+    cr_assert(cJSON_IsArray(list), "gap.%s is an array", lists[l]);
+    cJSON_ArrayForEach(it, list) {
+      cr_expect_not_null(cJSON_GetStringValue(get(it, "code")));
+      cr_expect_gt(strlen(cJSON_GetStringValue(get(it, "label"))), 0);
+      cJSON_ArrayForEach(e, get(it, "evidence")) {
+        const cJSON *s = get(e, "start"), *t = get(e, "end");
+        cr_assert(cJSON_IsNumber(s) && cJSON_IsNumber(t));
+        cr_assert(s->valuedouble >= 0 && s->valuedouble <= t->valuedouble && t->valuedouble <= (double)strlen(text));
+        size_t a = (size_t)s->valuedouble, b = (size_t)t->valuedouble;
+        const char *et = cJSON_GetStringValue(get(e, "text"));
+        cr_assert_not_null(et);
+        cr_expect(strlen(et) == b - a && memcmp(et, text + a, b - a) == 0, "gap evidence \"%s\"", et);
+      }
+    }
+  }
+  const cJSON *near = get(gap, "nearby"), *n;
+  if (near) {
+    cr_assert(cJSON_IsArray(near));
+    cJSON_ArrayForEach(n, near) cr_expect_geq(jalon_model_find_fiche(model, cJSON_GetStringValue(get(n, "rome"))), 0);
   }
 }
 
@@ -451,15 +490,49 @@ static void check_response(const cJSON *doc, const char *text) {
     cr_assert(cJSON_IsArray(list), "%s is an array", roles[r]);
     cJSON_ArrayForEach(j, list) check_job(j, text);
   }
+  /* "Did you mean": spans of the text and the model word read there. */
+  const cJSON *corr = get(doc, "corrections"), *c;
+  if (corr) {
+    cr_assert(cJSON_IsArray(corr));
+    cJSON_ArrayForEach(c, corr) {
+      const cJSON *s = get(c, "start"), *t = get(c, "end");
+      cr_assert(cJSON_IsNumber(s) && cJSON_IsNumber(t));
+      cr_assert(s->valuedouble >= 0 && s->valuedouble < t->valuedouble && t->valuedouble <= (double)strlen(text));
+      size_t a = (size_t)s->valuedouble, b = (size_t)t->valuedouble;
+      const char *from = cJSON_GetStringValue(get(c, "from"));
+      cr_assert_not_null(from);
+      cr_expect(strlen(from) == b - a && memcmp(from, text + a, b - a) == 0, "\"%s\" is not text[%zu,%zu)", from, a, b);
+      cr_expect_gt(strlen(cJSON_GetStringValue(get(c, "to"))), 0);
+    }
+  }
   const cJSON *conf = get(doc, "confidence");
   cr_assert(cJSON_IsObject(conf));
   cr_expect(cJSON_IsNumber(get(conf, "margin")));
   cr_expect(is_4_decimals(get(conf, "margin")->valuedouble));
   cr_expect(cJSON_IsBool(get(conf, "abstain")));
+  const cJSON *gap = get(doc, "gap");
+  if (gap) check_gap(gap, text);
   /* Stages not built yet must not appear as fake data. */
   cr_expect_null(get(doc, "clea"));
-  cr_expect_null(get(doc, "gap"));
   cr_expect_null(get(doc, "trainings"));
+}
+
+Test(json, test_json_request_target_gives_a_gap) {
+  int rc;
+  cJSON *doc = diagnose("{\"text\":\"je suis cariste depuis 3 ans\",\"target\":\"N4101\"}", &rc);
+  cr_assert_eq(rc, 0);
+  check_response(doc, "je suis cariste depuis 3 ans");
+  const cJSON *gap = get(doc, "gap");
+  cr_assert(cJSON_IsObject(gap));
+  cr_expect_str_eq(cJSON_GetStringValue(get(gap, "target")), "N4101");
+  cr_expect_str_eq(cJSON_GetStringValue(get(gap, "target_from")), "request");
+  cr_expect_gt(cJSON_GetArraySize(get(gap, "missing")), 10);
+  cr_expect_gt(cJSON_GetArraySize(get(gap, "held")), 0, "a forklift driver already handles loads");
+  cJSON_Delete(doc);
+  doc = diagnose("{\"text\":\"cariste\",\"target\":\"Z9999\"}", &rc);
+  cr_expect_eq(rc, JALON_ENOTFOUND);
+  cr_expect_str_eq(cJSON_GetStringValue(get(get(doc, "error"), "code")), "not_found");
+  cJSON_Delete(doc);
 }
 
 Test(json, test_json_response_has_the_contract_shape_and_echoes_the_id) {
@@ -511,6 +584,39 @@ Test(json, test_json_response_evidence_points_at_the_words_in_a_long_text) {
   check_response(doc, text);
   cr_expect_gt(cJSON_GetArraySize(get(doc, "jobs")), 0);
   cr_expect_leq(cJSON_GetArraySize(get(doc, "jobs")), 20);
+  cJSON_Delete(doc);
+}
+
+Test(json, test_json_response_reports_corrections_and_months) {
+  const char *text = "j ai été caisiere pendant 3 ans, je voudrais devenir ede a domicil";
+  char req[256];
+  snprintf(req, sizeof req, "{\"text\":\"%s\"}", text);
+  int rc;
+  cJSON *doc = diagnose(req, &rc);
+  cr_expect_eq(rc, 0);
+  check_response(doc, text);
+  cr_expect_gt(cJSON_GetArraySize(get(doc, "corrections")), 0, "caisiere is read as a model word");
+  int months = 0;
+  const cJSON *j;
+  cJSON_ArrayForEach(j, get(doc, "experience")) {
+    if (cJSON_IsNumber(get(j, "months"))) months = (int)get(j, "months")->valuedouble;
+  }
+  cr_expect_eq(months, 36, "3 ans of experience");
+  cJSON_Delete(doc);
+}
+
+Test(json, test_json_request_target_sets_the_gap_target) {
+  const char *text = "j'ai été caissière pendant 4 ans";
+  char req[256];
+  snprintf(req, sizeof req, "{\"text\":\"%s\",\"target\":\"J1501\"}", text);
+  int rc;
+  cJSON *doc = diagnose(req, &rc);
+  cr_expect_eq(rc, 0);
+  check_response(doc, text);
+  const cJSON *gap = get(doc, "gap");
+  cr_assert_not_null(gap, "a target given in the request yields a gap");
+  cr_expect_str_eq(cJSON_GetStringValue(get(gap, "target")), "J1501");
+  cr_expect_gt(cJSON_GetArraySize(get(gap, "missing")), 0, "a cashier lacks some care skills");
   cJSON_Delete(doc);
 }
 
@@ -714,8 +820,10 @@ static void counting_free(void *p) {
 
 static void walk_failures(int rest) {
   jalon_result *r = NULL;
-  const char *text = "j'ai été caissière, je voudrais devenir aide-soignante";
+  /* Misspelt, with a duration: corrections and months are written too. */
+  const char *text = "j'ai été caisiere 2 ans, je voudrais devenir aide-soignante";
   cr_assert_eq(jalon_diagnose(&r, ws, text, strlen(text), NULL, NULL), 0);
+  cr_assert_gt(jalon_result_correction_count(r), 0);
   const char *req = "{\"id\":\"o\",\"text\":\"vendeuse en prêt-à-porter\",\"limit\":{\"jobs\":3}}";
   /* References, written with working allocation. */
   char *ref[3] = {NULL, NULL, NULL};

@@ -15,17 +15,15 @@ typedef struct batch {
 } batch;
 
 /* Written by the tool itself when the line never reaches the library; same
- * shape and words as the library's error objects (json.c, error.c), so a
- * client reads them the same way. The id is unknown: the line was not read
- * whole, so it is null. */
+ * shape as the library's error objects (English message, French message_fr).
+ * The id is unknown: the line was not read whole, so it is null. */
 static const char TOO_LARGE[] =
     "{\"id\":null,\"error\":{\"code\":\"text_too_large\","
-    "\"message\":\"the request line is longer than 262144 bytes\","
-    "\"message_fr\":\"Le texte est trop long.\"}}\n";
-_Static_assert(CLI_MAX_LINE_BYTES == 262144u, "keep the limit in TOO_LARGE's message");
+    "\"message\":\"request line longer than 262144 bytes\","
+    "\"message_fr\":\"La demande est trop longue.\"}}\n";
+_Static_assert(CLI_MAX_LINE_BYTES == 262144u, "update the byte count in TOO_LARGE");
 static const char NO_MEMORY[] =
-    "{\"id\":null,\"error\":{\"code\":\"out_of_memory\","
-    "\"message\":\"out of memory\","
+    "{\"id\":null,\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\","
     "\"message_fr\":\"Le service manque de mémoire. Réessayez plus tard.\"}}\n";
 
 static void set_out(cli_item *it, const char *s, size_t n) {

@@ -110,6 +110,29 @@ static void put_corrections(const jalon_result *r, const char *text, size_t len)
   if (shown) puts(".\n");
 }
 
+/* The gap towards the target job, in a few lines a person can act on. */
+static void put_gap(const jalon_model *m, const jalon_result *r) {
+  const char *target = jalon_result_gap_target(r);
+  if (!target) return;
+  long f = jalon_model_find_fiche(m, target);
+  const char *label = f >= 0 ? jalon_model_fiche_label(m, (size_t)f) : "";
+  int pct = (int)((1.0 - jalon_result_gap_score(r)) * 100.0 + 0.5);
+  printf("\nPour devenir %s (%s) : vous avez déjà environ %d %% des compétences.\n", label, target, pct);
+  size_t nh = jalon_result_gap_count(r, 1), nm = jalon_result_gap_count(r, 0);
+  for (int held = 1; held >= 0; held--) {
+    size_t n = held ? nh : nm;
+    if (!n) continue;
+    puts(held ? "    Ce que vous savez déjà faire :" : "    Ce qu'il vous reste à apprendre (le plus important d'abord) :");
+    for (size_t i = 0; i < n && i < 6; i++) {
+      const char *l = NULL;
+      int core = 0;
+      if (jalon_result_gap_item(r, held, i, NULL, &l, NULL, &core) == 0)
+        printf("      - %s%s\n", l, core ? " (essentiel)" : "");
+    }
+    if (n > 6) printf("      … et %zu autres.\n", n - 6);
+  }
+}
+
 static void put_summary(const jalon_model *m, const jalon_result *r, const char *text,
                         size_t len, const char *target, int tty) {
   size_t n = jalon_result_job_count(r);
@@ -157,6 +180,7 @@ static void put_summary(const jalon_model *m, const jalon_result *r, const char 
     else
       printf("    Il n'est pas dans les %zu métiers trouvés.\n", n);
   }
+  put_gap(m, r);
 }
 
 /* Joins the text arguments with single spaces. */
@@ -277,6 +301,13 @@ int cli_diagnose(int argc, char **argv) {
     o.title_len = strlen(title);
   }
   o.max_jobs = max_jobs;
+#if JALON_DIAGNOSE_OPTIONS_VERSION >= 2
+  /* The library reads the gap towards the target (in the JSON); the summary
+   * below also says where the target ranks. Guarded so the tool still builds
+   * against a version-1 header. */
+  o.target = target;
+#endif
+  o.target = target;
   rc = jalon_diagnose(&r, ws, text.data, text.len, &o, &e);
   if (rc != 0) {
     cli_report(NULL, rc, e);

@@ -108,15 +108,18 @@ JALON_EXPORT void jalon_workspace_free(jalon_workspace *ws);
 /* ---- diagnosis ---- */
 
 typedef struct jalon_diagnose_options {
-  unsigned version;    /* JALON_DIAGNOSE_OPTIONS_VERSION */
+  unsigned version;    /* JALON_DIAGNOSE_OPTIONS_VERSION (1 still accepted: no target) */
   const char *title;   /* optional job title typed apart from the text (UTF-8) */
   size_t title_len;    /* bytes of title; ignored when title is NULL */
   unsigned max_jobs;   /* results wanted, 1..JALON_MAX_JOBS; 0 = default */
   const char *id;      /* optional opaque request id, echoed in JSON */
+  /* version 2 */
+  const char *target;  /* ROME code of the job aimed at ("J1501"), NUL-terminated;
+                          NULL: the best aspiration read in the text */
 } jalon_diagnose_options;
 
-#define JALON_DIAGNOSE_OPTIONS_VERSION 1
-#define JALON_DIAGNOSE_OPTIONS_INIT {JALON_DIAGNOSE_OPTIONS_VERSION, NULL, 0, 0, NULL}
+#define JALON_DIAGNOSE_OPTIONS_VERSION 2
+#define JALON_DIAGNOSE_OPTIONS_INIT {JALON_DIAGNOSE_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL}
 
 /* Diagnoses `len` bytes of UTF-8 `text` (not NUL-terminated necessarily).
  * opts may be NULL (defaults). On success *out is a new result owned by the
@@ -166,6 +169,18 @@ JALON_EXPORT size_t jalon_result_role_count(const jalon_result *r, int role);
 JALON_EXPORT const char *jalon_result_role_code(const jalon_result *r, int role, size_t i);
 JALON_EXPORT double jalon_result_role_score(const jalon_result *r, int role, size_t i);
 JALON_EXPORT unsigned jalon_result_role_months(const jalon_result *r, int role, size_t i);
+
+/* Skill gap towards the target job (the request's target, else the best
+ * aspiration). jalon_result_gap_target is NULL when there is no target.
+ * Score: 0 = nothing missing, 1 = everything missing. */
+JALON_EXPORT const char *jalon_result_gap_target(const jalon_result *r);
+JALON_EXPORT double jalon_result_gap_score(const jalon_result *r);
+/* Competences of the target held (held != 0) or missing (held == 0), most
+ * important first: ROME item code, label, kind ("savoir_faire",
+ * "savoir_etre", "savoir") and whether it is core to the job. */
+JALON_EXPORT size_t jalon_result_gap_count(const jalon_result *r, int held);
+JALON_EXPORT int jalon_result_gap_item(const jalon_result *r, int held, size_t i, unsigned *code,
+                                       const char **label, const char **kind, int *core);
 
 /* Misspelt words read as model words ("did you mean"): byte span in the text
  * and the word used (borrowed from the model). */

@@ -6,7 +6,9 @@
 
 #include "api/result.h"
 #include "api/workspace.h"
+#include "gap/gap.h"
 #include "util/error.h"
+#include "util/vec.h"
 
 int jalon_workspace_new(jalon_workspace **out, const jalon_model *m, jalon_error **err) {
   if (!out || !m) return ju_error(err, JALON_EINVAL, "jalon_workspace_new: NULL argument");
@@ -40,6 +42,7 @@ void jalon_workspace_free(jalon_workspace *ws) {
   jt_tokens_free(&ws->title);
   jx_scratch_free(&ws->scratch);
   jq_ws_free(ws->cues);
+  free(ws->stems);
   free(ws);
 }
 
@@ -69,7 +72,28 @@ void jalon_result_free(jalon_result *r) {
   free(r->experience);
   free(r->aspirations);
   free(r->excluded);
+  free(r->gap.held);
+  free(r->gap.missing);
+  free(r->gap.nearby);
   free(r);
+}
+
+/* Stems of the text's content words for the gap stage (UINT32_MAX for
+ * stop-words and unknown words). */
+static int text_stems(jalon_workspace *ws) {
+  const jalon_model *m = ws->model;
+  if (ju_reserve(&ws->stems, &ws->stems_cap, ws->text.n ? ws->text.n : 1, sizeof *ws->stems)) return JALON_ENOMEM;
+  for (size_t i = 0; i < ws->text.n; i++) {
+    const jt_token *tk = &ws->text.v[i];
+    uint32_t st = UINT32_MAX;
+    if (!(tk->flags & (JT_ELIDED | JT_NUMBER))) {
+      uint32_t term = jm_find_term(m, jt_fold(&ws->text, i), tk->fold_len);
+      if (term != UINT32_MAX) st = jm_is_stopword(m, term) ? UINT32_MAX : m->terms[term].stem;
+      else st = jm_find_stem(m, jt_stem(&ws->text, i), tk->stem_len);
+    }
+    ws->stems[i] = st;
+  }
+  return 0;
 }
 
 /* "depuis 2019" is read against the calendar year of the call. */
@@ -93,12 +117,19 @@ int jalon_diagnose(jalon_result **out, jalon_workspace *ws, const char *text, si
                    const jalon_diagnose_options *opts, jalon_error **err) {
   if (!out || !ws || (!text && len)) return ju_error(err, JALON_EINVAL, "jalon_diagnose: NULL argument");
   *out = NULL;
-  if (opts && opts->version != JALON_DIAGNOSE_OPTIONS_VERSION)
+  if (opts && opts->version != JALON_DIAGNOSE_OPTIONS_VERSION && opts->version != 1)
     return ju_error(err, JALON_EINVAL, "jalon_diagnose_options version %u unknown (expected %u)", opts->version,
                     JALON_DIAGNOSE_OPTIONS_VERSION);
   if (opts && opts->max_jobs > JALON_MAX_JOBS)
     return ju_error(err, JALON_EINVAL, "max_jobs %u above the limit %u", opts->max_jobs, JALON_MAX_JOBS);
   const char *title = opts ? opts->title : NULL;
+  const char *target_code = opts && opts->version >= 2 ? opts->target : NULL;
+  uint32_t target = UINT32_MAX;
+  if (target_code) {
+    long f = jalon_model_find_fiche(ws->model, target_code);
+    if (f < 0) return ju_error(err, JALON_ENOTFOUND, "target \"%.16s\" is not a ROME code of this model", target_code);
+    target = (uint32_t)f;
+  }
   size_t title_len = title ? opts->title_len : 0;
   int rc = check_input("text", text ? text : "", len, JALON_MAX_TEXT_BYTES, err);
   if (!rc && title) rc = check_input("title", title, title_len, JALON_MAX_TITLE_BYTES, err);
@@ -115,6 +146,8 @@ int jalon_diagnose(jalon_result **out, jalon_workspace *ws, const char *text, si
   size_t n_clauses = 0;
   rc = jq_annotate(ws->cues, ws->model->cues, &ws->text, current_year(), &clauses, &n_clauses);
   if (!rc) rc = jx_match(ws->model, &ws->scratch, &ws->text, &ws->title, clauses, n_clauses, opts ? opts->max_jobs : 0, r);
+  if (!rc) rc = text_stems(ws);
+  if (!rc) rc = jg_gap(ws->model, target, &ws->text, ws->stems, r);
   if (rc) {
     jalon_result_free(r);
     return ju_error(err, rc, "matching failed: %s", jalon_strerror(rc));
@@ -202,6 +235,29 @@ unsigned jalon_result_role_months(const jalon_result *r, int role, size_t i) {
   size_t n;
   const jr_job *v = role_list(r, role, &n);
   return i < n ? v[i].months : 0;
+}
+
+const char *jalon_result_gap_target(const jalon_result *r) {
+  return r && r->gap.target != JR_NONE ? jm_str(r->model, r->model->fiches[r->gap.target].code) : NULL;
+}
+double jalon_result_gap_score(const jalon_result *r) { return r && r->gap.target != JR_NONE ? r->gap.score : 0; }
+size_t jalon_result_gap_count(const jalon_result *r, int held) {
+  if (!r) return 0;
+  return held ? r->gap.n_held : r->gap.n_missing;
+}
+const char *jr_item_kind_name(int kind) {
+  return kind == JM_ITEM_SAVOIR_FAIRE ? "savoir_faire" : kind == JM_ITEM_SAVOIR_ETRE ? "savoir_etre" : "savoir";
+}
+int jalon_result_gap_item(const jalon_result *r, int held, size_t i, unsigned *code, const char **label,
+                          const char **kind, int *core) {
+  if (!r || i >= jalon_result_gap_count(r, held)) return JALON_EINVAL;
+  const jr_gap_item *g = held ? &r->gap.held[i] : &r->gap.missing[i];
+  const jm_item *it = &r->model->items[g->item];
+  if (code) *code = it->code_ogr;
+  if (label) *label = jm_str(r->model, it->label);
+  if (kind) *kind = jr_item_kind_name(it->kind);
+  if (core) *core = g->core == JM_CORE_PRINCIPALE;
+  return 0;
 }
 
 size_t jalon_result_correction_count(const jalon_result *r) { return r ? r->n_corrections : 0; }

@@ -183,6 +183,68 @@ static int add_corrections(cJSON *root, const jalon_result *r, sbuf *b) {
   return 0;
 }
 
+static int add_gap_items(cJSON *g, const char *key, const jalon_result *r, const jr_gap_item *v, size_t n,
+                         sbuf *b) {
+  const jalon_model *m = r->model;
+  cJSON *arr = cJSON_AddArrayToObject(g, key);
+  if (!arr) return JALON_ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    const jr_gap_item *gi = &v[i];
+    if (gi->item >= m->n_items || (gi->from != JR_NONE && gi->from >= m->n_fiches) || gi->ev_end > r->text_len)
+      return JALON_EINTERNAL;
+    const jm_item *it = &m->items[gi->item];
+    char code[16];
+    snprintf(code, sizeof code, "%u", it->code_ogr);
+    cJSON *o = push_object(arr);
+    int rc = o ? 0 : JALON_ENOMEM;
+    if (!rc) rc = add_str(o, "code", code);
+    if (!rc) rc = add_str(o, "label", jm_str(m, it->label));
+    if (!rc) rc = add_str(o, "kind", jr_item_kind_name(it->kind));
+    if (!rc) rc = add_bool(o, "core", gi->core == JM_CORE_PRINCIPALE);
+    if (!rc) rc = add_num(o, "weight", round4(gi->weight));
+    if (!rc && gi->source == JR_GAP_FROM_JOB) {
+      rc = add_str(o, "source", "experience");
+      if (!rc) rc = add_str(o, "from", jm_str(m, m->fiches[gi->from].code));
+    } else if (!rc && gi->source == JR_GAP_FROM_TEXT) {
+      rc = add_str(o, "source", "text");
+      cJSON *ev = rc ? NULL : cJSON_AddArrayToObject(o, "evidence");
+      cJSON *e = ev ? push_object(ev) : NULL;
+      const char *t = e ? substr(b, r->text + gi->ev_start, gi->ev_end - gi->ev_start) : NULL;
+      if (!rc) rc = t ? 0 : JALON_ENOMEM;
+      if (!rc) rc = add_num(e, "start", gi->ev_start);
+      if (!rc) rc = add_num(e, "end", gi->ev_end);
+      if (!rc) rc = add_str(e, "text", t);
+    }
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* "gap": what the target job needs that the person holds or lacks. */
+static int add_gap(cJSON *root, const jalon_result *r, sbuf *b) {
+  const jalon_model *m = r->model;
+  const jr_gap *g = &r->gap;
+  if (g->target >= m->n_fiches) return JALON_EINTERNAL;
+  cJSON *o = cJSON_AddObjectToObject(root, "gap");
+  if (!o) return JALON_ENOMEM;
+  int rc = add_str(o, "target", jm_str(m, m->fiches[g->target].code));
+  if (!rc) rc = add_str(o, "label", jm_str(m, m->fiches[g->target].label));
+  if (!rc) rc = add_str(o, "target_from", g->target_given ? "request" : "aspiration");
+  if (!rc) rc = add_num(o, "score", round4(g->score));
+  if (!rc) rc = add_gap_items(o, "held", r, g->held, g->n_held, b);
+  if (!rc) rc = add_gap_items(o, "missing", r, g->missing, g->n_missing, b);
+  cJSON *near = rc ? NULL : cJSON_AddArrayToObject(o, "nearby");
+  if (!rc && !near) rc = JALON_ENOMEM;
+  for (size_t i = 0; !rc && i < g->n_nearby; i++) {
+    if (g->nearby[i] >= m->n_fiches) return JALON_EINTERNAL;
+    cJSON *n = push_object(near);
+    rc = n ? 0 : JALON_ENOMEM;
+    if (!rc) rc = add_str(n, "rome", jm_str(m, m->fiches[g->nearby[i]].code));
+    if (!rc) rc = add_str(n, "label", jm_str(m, m->fiches[g->nearby[i]].label));
+  }
+  return rc;
+}
+
 /* Builds the response tree. Role lists are always present (empty when the
  * text held no cue) so readers need not test for them. CléA, gap and
  * trainings are left out until those stages exist: the contract only grows. */
@@ -201,6 +263,7 @@ static int build_response(cJSON **out, const jalon_result *r) {
   if (!rc) rc = add_jobs(root, "aspirations", r, r->aspirations, r->n_aspirations, &b);
   if (!rc) rc = add_jobs(root, "excluded", r, r->excluded, r->n_excluded, &b);
   if (!rc) rc = add_corrections(root, r, &b);
+  if (!rc && r->gap.target != JR_NONE) rc = add_gap(root, r, &b);
   cJSON *conf = rc ? NULL : cJSON_AddObjectToObject(root, "confidence");
   if (!rc && !conf) rc = JALON_ENOMEM;
   if (!rc) rc = add_num(conf, "margin", round4(r->margin));
@@ -520,6 +583,7 @@ int jalon_diagnose_json(char **out, jalon_workspace *ws, const char *request, si
     opts.title_len = req.title_len;
     opts.max_jobs = req.max_jobs;
     opts.id = req.id;
+    opts.target = req.target;
     rc = jalon_diagnose(&res, ws, req.text, req.text_len, &opts, &e);
   }
   if (!rc) rc = jalon_result_to_json(out, res, 0, &e);

@@ -33,6 +33,30 @@ typedef struct jr_correction {
   uint32_t term;       /* model term it was read as */
 } jr_correction;
 
+/* One competence of the gap: held (with where it comes from) or missing. */
+typedef struct jr_gap_item {
+  uint32_t item;      /* model item */
+  uint8_t core;       /* jm_core */
+  uint8_t source;     /* enum jr_gap_source, for held items */
+  uint16_t pad;
+  uint32_t from;      /* fiche of the job it comes from, or JR_NONE */
+  float weight;       /* importance in the target fiche */
+  float held;         /* 0..1 */
+  uint32_t ev_start, ev_end; /* text span that names it (source TEXT) */
+} jr_gap_item;
+
+enum jr_gap_source { JR_GAP_MISSING = 0, JR_GAP_FROM_JOB = 1, JR_GAP_FROM_TEXT = 2 };
+
+typedef struct jr_gap {
+  uint32_t target;    /* fiche, JR_NONE when there is no gap */
+  int target_given;   /* 1: from the request, 0: the best aspiration */
+  double score;       /* 0 = nothing missing, 1 = everything missing */
+  jr_gap_item *held, *missing;
+  size_t n_held, n_missing;
+  uint32_t *nearby;   /* fiches reachable from the target (ROME mobility) */
+  size_t n_nearby;
+} jr_gap;
+
 struct jalon_result {
   const jalon_model *model; /* borrowed */
   char *id;                 /* request id or NULL */
@@ -44,11 +68,15 @@ struct jalon_result {
   size_t n_experience, n_aspirations, n_excluded;
   jr_span *spans;
   size_t n_spans, spans_cap;
+  jr_gap gap;
   jr_correction *corrections;
   size_t n_corrections, corrections_cap;
   double margin;
   int abstain;
 };
+
+/* "savoir_faire", "savoir_etre" or "savoir" for a jm_item_kind. */
+const char *jr_item_kind_name(int kind);
 
 /* Allocates an empty result that copies text (len bytes) and id (may be NULL). */
 int jr_result_new(jalon_result **out, const jalon_model *m, const char *text, size_t len,

@@ -13,6 +13,8 @@ struct jalon_workspace {
   jt_tokens text, title;
   jx_scratch scratch;
   jq_ws *cues;
+  uint32_t *stems; /* per text token, for the gap stage */
+  size_t stems_cap;
 };
 
 #endif

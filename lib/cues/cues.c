@@ -241,7 +241,8 @@ int jq_annotate(jq_ws *w, const jq_set *set, const jt_tokens *t, int now_year, c
     w->buf[o++] = '|';
     w->buf[o++] = ' ';
   }
-  w->buf[o] = 0;
+  /* PCRE2's JIT reads ahead in whole words: keep the spare end defined. */
+  memset(w->buf + o, 0, w->buf_cap - o);
   size_t nm = 0;
   for (size_t i = 0; set && i < set->n; i++) {
     const jq_pattern *p = &set->p[i];
@@ -260,7 +261,7 @@ int jq_annotate(jq_ws *w, const jq_set *set, const jt_tokens *t, int now_year, c
       off = ov[1] > off ? ov[1] : off + 1;
     }
   }
-  qsort(w->matches, nm, sizeof *w->matches, cmp_match);
+  if (nm) qsort(w->matches, nm, sizeof *w->matches, cmp_match);
   /* 3. Run-on texts ("jai fait 8 ans de plonge jai le dos casse je veux plus
    * etre plongeur je cherche un poste") hold several cues in one clause:
    * split where a cue of another role starts. Durations mark experience but

@@ -39,6 +39,8 @@ int jc_write(jc *c) {
       {JM_S_FUZZY_PHON, sizeof(jm_key), c->fuzzy_phon.v, c->fuzzy_phon.n},
       {JM_S_FUZZY_DEL, sizeof(jm_key), c->fuzzy_del.v, c->fuzzy_del.n},
       {JM_S_CUES, 1, c->cues_src, strlen(c->cues_src) + 1},
+      {JM_S_ITEM_TERMS, sizeof(uint32_t), c->item_terms.v, c->item_terms.n},
+      {JM_S_ITEM_TERM_FIRST, sizeof(uint32_t), c->item_term_first.v, c->item_term_first.n},
   };
   size_t ns = sizeof secs / sizeof *secs;
   size_t off = align8(sizeof(jm_header) + ns * sizeof(jm_section));

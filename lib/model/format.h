@@ -53,6 +53,8 @@ enum jm_section_id {
   JM_S_FUZZY_PHON,      /* jm_key: phonetic key hash -> term, sorted */
   JM_S_FUZZY_DEL,       /* jm_key: hash of a term or a one-letter deletion of it -> term, sorted */
   JM_S_CUES,            /* char: the cue patterns source (models/cues/cues.txt), NUL-terminated */
+  JM_S_ITEM_TERMS,      /* uint32_t: content term ids of each item label, in order */
+  JM_S_ITEM_TERM_FIRST, /* uint32_t: n_items + 1 offsets into ITEM_TERMS */
   JM_S_COUNT_
 };
 

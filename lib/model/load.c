@@ -111,6 +111,12 @@ static int validate(jalon_model *m, jalon_error **err) {
   for (size_t i = 0; i < m->n_fuzzy_del; i++)
     if (m->fuzzy_del[i].term >= m->n_terms || (i && m->fuzzy_del[i].hash < m->fuzzy_del[i - 1].hash))
       return BAD("model deletion index malformed");
+  if (m->n_item_term_first != m->n_items + 1) return BAD("model item terms malformed");
+  for (size_t i = 0; i < m->n_item_term_first; i++)
+    if (m->item_term_first[i] > m->n_item_terms || (i && m->item_term_first[i] < m->item_term_first[i - 1]))
+      return BAD("model item terms malformed");
+  for (size_t i = 0; i < m->n_item_terms; i++)
+    if (m->item_terms[i] >= m->n_terms) return BAD("model item term %zu malformed", i);
   for (size_t i = 0; i < m->n_stopwords; i++)
     if (m->stopwords[i] >= m->n_terms) return BAD("model stop-word %zu malformed", i);
   m->avg_doc_len = (float)(total / (double)m->n_fiches);
@@ -160,6 +166,8 @@ static int parse(jalon_model *m, jalon_error **err) {
       {JM_S_FUZZY_PHON, sizeof(jm_key), (const void **)&m->fuzzy_phon, &m->n_fuzzy_phon},
       {JM_S_FUZZY_DEL, sizeof(jm_key), (const void **)&m->fuzzy_del, &m->n_fuzzy_del},
       {JM_S_CUES, 1, (const void **)&m->cues_src, &m->n_cues_src},
+      {JM_S_ITEM_TERMS, sizeof(uint32_t), (const void **)&m->item_terms, &m->n_item_terms},
+      {JM_S_ITEM_TERM_FIRST, sizeof(uint32_t), (const void **)&m->item_term_first, &m->n_item_term_first},
   };
   size_t nwant = sizeof want / sizeof *want;
   for (size_t w = 0; w < nwant; w++) {

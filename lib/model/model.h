@@ -39,6 +39,8 @@ struct jalon_model {
   const jm_key *fuzzy_phon; size_t n_fuzzy_phon;
   const jm_key *fuzzy_del; size_t n_fuzzy_del;
   const char *cues_src; size_t n_cues_src;
+  const uint32_t *item_terms; size_t n_item_terms;
+  const uint32_t *item_term_first; size_t n_item_term_first;
   struct jq_set *cues;  /* compiled at open from cues_src */
   float avg_doc_len;
 };

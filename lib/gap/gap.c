@@ -1,0 +1,131 @@
+/* Skill gap towards a target fiche. Held competences come from the fiches of
+ * the jobs in r->experience (weighted by how long, when the text says) and
+ * from competence labels whose words the text contains; missing ones are the
+ * rest of the target's, core ones first. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gap/gap.h"
+#include "util/vec.h"
+
+#define W_CORE 2.0f      /* coeur_metier "Principale" */
+#define W_EMERGING 1.5f  /* "Émergente" */
+#define W_PLAIN 1.0f
+#define W_SAVOIR_ETRE 0.6f /* soft skills matter, but a job is learnt by its know-how */
+#define HELD_MIN 0.5f    /* below this a competence counts as missing */
+#define TEXT_COVER 0.75f /* share of a label's word mass the text must hold */
+#define MAX_NEARBY 8
+
+static float item_weight(const jalon_model *m, const jm_fiche_item *fi) {
+  float w = fi->core == JM_CORE_PRINCIPALE ? W_CORE : fi->core == JM_CORE_EMERGENTE ? W_EMERGING : W_PLAIN;
+  if (m->items[fi->item].kind == JM_ITEM_SAVOIR_ETRE) w *= W_SAVOIR_ETRE;
+  return w;
+}
+
+/* Experience counts more with time: half credit for a job named without a
+ * duration or just started, full credit from two years on. */
+static float experience_credit(uint32_t months) {
+  if (!months) return 0.8f;
+  float c = 0.5f + (float)months / 48.0f;
+  return c > 1 ? 1 : c;
+}
+
+static int fiche_has_item(const jalon_model *m, uint32_t fiche, uint32_t item) {
+  const jm_fiche *f = &m->fiches[fiche];
+  for (uint32_t k = 0; k < f->item_count; k++)
+    if (m->fiche_items[f->item_first + k].item == item) return 1;
+  return 0;
+}
+
+/* How much of an item label's words (by idf) the text holds, and where. */
+static float text_cover(const jalon_model *m, uint32_t item, const jt_tokens *t, const uint32_t *stems,
+                        uint32_t *start, uint32_t *end) {
+  float total = 0, got = 0;
+  uint32_t a = UINT32_MAX, b = 0;
+  size_t words = 0;
+  for (uint32_t k = m->item_term_first[item]; k < m->item_term_first[item + 1]; k++) {
+    uint32_t stem = m->terms[m->item_terms[k]].stem;
+    float idf = m->stems[stem].idf;
+    total += idf;
+    for (size_t i = 0; i < t->n; i++) {
+      if (stems[i] != stem) continue;
+      got += idf;
+      words++;
+      if (t->v[i].start < a) a = t->v[i].start;
+      if (t->v[i].end > b) b = t->v[i].end;
+      break;
+    }
+  }
+  /* One shared word is a coincidence, not a competence. */
+  if (total <= 0 || words < 2) return 0;
+  *start = a;
+  *end = b;
+  return got / total;
+}
+
+static int cmp_gap(const void *x, const void *y) {
+  const jr_gap_item *a = x, *b = y;
+  if (a->weight != b->weight) return a->weight > b->weight ? -1 : 1;
+  return a->item < b->item ? -1 : a->item > b->item;
+}
+
+int jg_gap(const jalon_model *m, uint32_t target, const jt_tokens *text, const uint32_t *stems, jalon_result *r) {
+  jr_gap *g = &r->gap;
+  g->target = JR_NONE;
+  g->score = 0;
+  g->target_given = target != UINT32_MAX;
+  if (target == UINT32_MAX) {
+    if (!r->n_aspirations) return 0;
+    target = r->aspirations[0].fiche;
+  }
+  g->target = target;
+  const jm_fiche *f = &m->fiches[target];
+  g->held = calloc(f->item_count ? f->item_count : 1, sizeof *g->held);
+  g->missing = calloc(f->item_count ? f->item_count : 1, sizeof *g->missing);
+  g->nearby = calloc(MAX_NEARBY, sizeof *g->nearby);
+  if (!g->held || !g->missing || !g->nearby) return JALON_ENOMEM;
+  double need = 0, lack = 0;
+  for (uint32_t k = 0; k < f->item_count; k++) {
+    const jm_fiche_item *fi = &m->fiche_items[f->item_first + k];
+    jr_gap_item gi;
+    memset(&gi, 0, sizeof gi);
+    gi.item = fi->item;
+    gi.core = fi->core;
+    gi.from = JR_NONE;
+    gi.weight = item_weight(m, fi);
+    for (size_t e = 0; e < r->n_experience; e++) {
+      const jr_job *j = &r->experience[e];
+      if (j->fiche == target && !g->target_given) continue;
+      float c = experience_credit(j->months);
+      if (c > gi.held && fiche_has_item(m, j->fiche, fi->item)) {
+        gi.held = c;
+        gi.source = JR_GAP_FROM_JOB;
+        gi.from = j->fiche;
+      }
+    }
+    uint32_t a = 0, b = 0;
+    float tc = text_cover(m, fi->item, text, stems, &a, &b);
+    if (tc >= TEXT_COVER && tc >= gi.held) {
+      gi.held = tc > 1 ? 1 : tc;
+      gi.source = JR_GAP_FROM_TEXT;
+      gi.from = JR_NONE;
+      gi.ev_start = a;
+      gi.ev_end = b;
+    }
+    need += gi.weight;
+    lack += gi.weight * (1.0 - gi.held);
+    if (gi.held >= HELD_MIN) g->held[g->n_held++] = gi;
+    else {
+      gi.held = 0;
+      gi.source = JR_GAP_MISSING;
+      g->missing[g->n_missing++] = gi;
+    }
+  }
+  qsort(g->held, g->n_held, sizeof *g->held, cmp_gap);
+  qsort(g->missing, g->n_missing, sizeof *g->missing, cmp_gap);
+  g->score = need > 0 ? lack / need : 0;
+  /* Mobility links are listed best first (numero_ordre) by the compiler. */
+  for (uint32_t k = 0; k < f->mob_count && g->n_nearby < MAX_NEARBY; k++)
+    g->nearby[g->n_nearby++] = m->mobility[f->mob_first + k].target;
+  return 0;
+}
