@@ -54,6 +54,10 @@ typedef struct eval_out {
   char pred[EVAL_K][CODE_MAX];
   char pred_parent[EVAL_K][CODE_MAX];
   int abstain;
+  int has_rome;          /* the line has a "rome" label */
+  int has_roles;         /* the line has experience / aspiration / excluded labels */
+  unsigned role_tot[4], role_hit[4]; /* by jalon_role: labels, labels in the role's top 3 */
+  unsigned excluded_wished; /* excluded jobs also proposed as aspirations */
 } eval_out;
 
 typedef struct counts {
@@ -67,6 +71,7 @@ typedef struct eval_ctx {
   uint64_t n, top1, top3, top5, top10, parent1, parent5, dp1, dp5, gd1, abstain, unknown;
   uint64_t skipped;
   double rr; /* sum of reciprocal ranks within the top 10 */
+  uint64_t role_lines, role_tot[4], role_hit[4], excluded_wished;
   counts by_gd[27]; /* A..Z, then anything else */
   int progress;     /* stderr is a terminal: show lines done */
   uint64_t lines;
@@ -108,6 +113,35 @@ static const char *parent_of(const jalon_model *m, const char *code) {
   return p && *p ? p : code;
 }
 
+static const char *const role_keys[4] = {NULL, "experience", "aspiration", "excluded"};
+
+static size_t role_rank(const jalon_result *r, int role, const char *code) {
+  for (size_t i = 0; i < jalon_result_role_count(r, role); i++)
+    if (strcmp(jalon_result_role_code(r, role, i), code) == 0) return i + 1;
+  return 0;
+}
+
+/* Role labels of self-description sets: each expected code must be in the
+ * top 3 of its role list; an excluded job must never be an aspiration. */
+static void eval_roles(const cJSON *doc, const jalon_result *r, eval_out *o) {
+  for (int role = JALON_ROLE_EXPERIENCE; role <= JALON_ROLE_EXCLUDED; role++) {
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, role_keys[role]), *c;
+    if (!cJSON_IsArray(arr)) continue;
+    o->has_roles = 1;
+    cJSON_ArrayForEach(c, arr) {
+      if (!cJSON_IsString(c)) continue;
+      char code[CODE_MAX];
+      copy_code(code, c->valuestring);
+      cli_upcase(code);
+      size_t k = role_rank(r, role, code);
+      o->role_tot[role]++;
+      o->role_hit[role] += k >= 1 && k <= 3;
+    }
+  }
+  for (size_t i = 0; i < jalon_result_role_count(r, JALON_ROLE_EXCLUDED); i++)
+    o->excluded_wished += role_rank(r, JALON_ROLE_ASPIRATION, jalon_result_role_code(r, JALON_ROLE_EXCLUDED, i)) > 0;
+}
+
 static void eval_line(const eval_ctx *ctx, jalon_workspace *ws, cli_item *it, eval_out *o) {
   if (it->too_long) {
     snprintf(o->reason, sizeof o->reason, "line longer than %u bytes", CLI_MAX_LINE_BYTES);
@@ -141,7 +175,10 @@ static void eval_line(const eval_ctx *ctx, jalon_workspace *ws, cli_item *it, ev
     skip(o, "\"text\" missing or not a string");
     goto out;
   }
-  if (!cJSON_IsString(rome) || !rome->valuestring[0]) {
+  int roles_only = !rome && (cJSON_GetObjectItemCaseSensitive(doc, "experience") ||
+                              cJSON_GetObjectItemCaseSensitive(doc, "aspiration") ||
+                              cJSON_GetObjectItemCaseSensitive(doc, "excluded"));
+  if (!roles_only && (!cJSON_IsString(rome) || !rome->valuestring[0])) {
     skip(o, "\"rome\" missing, empty or not a string");
     goto out;
   }
@@ -149,7 +186,8 @@ static void eval_line(const eval_ctx *ctx, jalon_workspace *ws, cli_item *it, ev
     skip(o, "\"title\" is not a string");
     goto out;
   }
-  const char *g = rome->valuestring;
+  const char *g = roles_only ? "-" : rome->valuestring;
+  o->has_rome = !roles_only;
   while (*g == ' ') g++;
   size_t glen = strlen(g);
   while (glen && g[glen - 1] == ' ') glen--;
@@ -183,6 +221,7 @@ static void eval_line(const eval_ctx *ctx, jalon_workspace *ws, cli_item *it, ev
   }
   o->n_pred = n;
   o->abstain = jalon_result_abstain(r) != 0;
+  eval_roles(doc, r, o);
   o->kind = EV_OK;
 out:
   jalon_result_free(r);
@@ -265,6 +304,15 @@ static int eval_sink(void *ud, cli_item *it) {
     rc = 2;
     break;
   default: {
+    if (o->has_roles) {
+      c->role_lines++;
+      for (int k = 1; k < 4; k++) {
+        c->role_tot[k] += o->role_tot[k];
+        c->role_hit[k] += o->role_hit[k];
+      }
+      c->excluded_wished += o->excluded_wished;
+    }
+    if (!o->has_rome) break;
     const jalon_model *m = c->model;
     long gf = jalon_model_find_fiche(m, o->gold);
     /* An unknown gold code (an old or mistyped one) stays in n as a miss
@@ -335,6 +383,20 @@ static int print_json(const eval_ctx *c, int pretty) {
     cJSON_AddStringToObject(model, "rome", jalon_model_rome_version(c->model));
     cJSON_AddStringToObject(model, "checksum", jalon_model_checksum(c->model));
   }
+  if (c->role_lines) {
+    cJSON *roles = cJSON_AddObjectToObject(o, "roles");
+    if (roles) {
+      cJSON_AddNumberToObject(roles, "lines", (double)c->role_lines);
+      for (int k = 1; k < 4; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "%s_top3", role_keys[k]);
+        cJSON_AddNumberToObject(roles, key, round4(rate(c->role_hit[k], c->role_tot[k])));
+        snprintf(key, sizeof key, "%s_n", role_keys[k]);
+        cJSON_AddNumberToObject(roles, key, (double)c->role_tot[k]);
+      }
+      cJSON_AddNumberToObject(roles, "excluded_as_aspiration", (double)c->excluded_wished);
+    }
+  }
   cJSON *by = cJSON_AddObjectToObject(o, "by_grand_domaine");
   for (size_t i = 0; by && i < 27; i++) {
     const counts *g = &c->by_gd[i];
@@ -370,7 +432,15 @@ static void print_text(const eval_ctx *c) {
   printf("%-26s %6.2f%% %7s %6.2f%%\n", "domaine pro (3 chars)", 100.0 * (double)c->dp1 / n, "",
          100.0 * (double)c->dp5 / n);
   printf("%-26s %6.2f%%\n", "grand domaine (1 char)", 100.0 * (double)c->gd1 / n);
-  printf("\nabstention rate: %.2f%%\n\nby grand domaine:\n", 100.0 * (double)c->abstain / n);
+  printf("\nabstention rate: %.2f%%\n", 100.0 * (double)c->abstain / n);
+  if (c->role_lines) {
+    printf("\nroles (%" PRIu64 " lines with role labels; expected code in the role's top 3):\n", c->role_lines);
+    for (int k = 1; k < 4; k++)
+      printf("  %-11s %6.2f%% of %" PRIu64 "\n", role_keys[k], 100.0 * rate(c->role_hit[k], c->role_tot[k]),
+             c->role_tot[k]);
+    printf("  excluded jobs proposed as aspirations: %" PRIu64 "\n", c->excluded_wished);
+  }
+  printf("\nby grand domaine:\n");
   printf("  %-3s %7s %7s %7s\n", "", "n", "top-1", "top-5");
   for (size_t i = 0; i < 27; i++) {
     const counts *g = &c->by_gd[i];
