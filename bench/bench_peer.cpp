@@ -65,14 +65,16 @@ double percentile(std::vector<double> v, double p) {
   return v[rank - 1];
 }
 
-// Resident set size now (VmRSS) from /proc, in KiB; 0 where /proc is missing.
-long rss_now_kib() {
+// A "VmRSS:" or "VmHWM:" line of /proc/self/status, in KiB; 0 where /proc is missing.
+long proc_status_kib(const char *key) {
   std::ifstream f("/proc/self/status");
   std::string line;
+  const size_t n = std::strlen(key);
   while (std::getline(f, line))
-    if (line.compare(0, 6, "VmRSS:") == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+    if (line.compare(0, n, key) == 0) return std::strtol(line.c_str() + n, nullptr, 10);
   return 0;
 }
+long rss_now_kib() { return proc_status_kib("VmRSS:"); }
 
 [[noreturn]] void die(const std::string &msg) {
   std::fprintf(stderr, "bench_peer: %s\n", msg.c_str());
@@ -671,8 +673,11 @@ int main(int argc, char **argv) {
   long rss_end = rss_now_kib();
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  std::printf("\nmemory: peak RSS %.1f MiB (getrusage ru_maxrss, whole process)\n",
-              static_cast<double>(ru.ru_maxrss) / 1024.0);
+  // Linux batches its RSS counters, so ru_maxrss can trail the VmRSS read from /proc by
+  // a few hundred KiB; VmHWM (the same high-water mark, as /proc sees it) goes beside it.
+  std::printf("\nmemory: peak RSS %.1f MiB (getrusage ru_maxrss, whole process; VmHWM %.1f MiB)\n",
+              static_cast<double>(ru.ru_maxrss) / 1024.0,
+              static_cast<double>(proc_status_kib("VmHWM:")) / 1024.0);
   std::printf("        VmRSS after loading the eval sets %.1f MiB; ROME CSV + Xapian index +%.1f MiB; "
               "Jalon model + workspace +%.1f MiB\n",
               static_cast<double>(rss_start) / 1024.0,

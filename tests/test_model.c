@@ -88,7 +88,7 @@ Test(model, test_model_build_is_reproducible_in_content) {
   close(fd);
   char models[4096];
   snprintf(models, sizeof models, "%s/models", getenv("JALON_SOURCE_ROOT"));
-  jm_compile_options o = {getenv("JALON_ROME_DIR"), models, out, NULL, NULL, NULL};
+  jm_compile_options o = {getenv("JALON_ROME_DIR"), models, out, NULL, NULL, NULL, NULL};
   jalon_error *err = NULL;
   cr_assert_eq(jm_compile(&o, &err), 0, "%s", jalon_error_message(err));
   size_t a_len, b_len;

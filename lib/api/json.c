@@ -190,7 +190,12 @@ static int add_gap_items(cJSON *g, const char *key, const jalon_result *r, const
   if (!arr) return JALON_ENOMEM;
   for (size_t i = 0; i < n; i++) {
     const jr_gap_item *gi = &v[i];
-    if (gi->item >= m->n_items || (gi->from != JR_NONE && gi->from >= m->n_fiches) || gi->ev_end > r->text_len)
+    /* As for jobs: a bad index or span from the gap stage is a bug, reported
+     * rather than read out of bounds (an item from a job must name the job;
+     * an item from the text must hold a span of it). */
+    if (gi->item >= m->n_items || (gi->from != JR_NONE && gi->from >= m->n_fiches) ||
+        (gi->source == JR_GAP_FROM_JOB && gi->from == JR_NONE) ||
+        (gi->source == JR_GAP_FROM_TEXT && (gi->ev_start > gi->ev_end || gi->ev_end > r->text_len)))
       return JALON_EINTERNAL;
     const jm_item *it = &m->items[gi->item];
     char code[16];
@@ -214,6 +219,71 @@ static int add_gap_items(cJSON *g, const char *key, const jalon_result *r, const
       if (!rc) rc = add_num(e, "start", gi->ev_start);
       if (!rc) rc = add_num(e, "end", gi->ev_end);
       if (!rc) rc = add_str(e, "text", t);
+    }
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+static const char *clea_status(int s) {
+  return s == JR_CLEA_ACQUIRED ? "acquired" : s == JR_CLEA_TO_DEVELOP ? "to_develop" : "unknown";
+}
+
+/* "clea": the seven domains, each with its status and the evidence. */
+static int add_clea(cJSON *root, const jalon_result *r, sbuf *b) {
+  const jalon_model *m = r->model;
+  cJSON *arr = cJSON_AddArrayToObject(root, "clea");
+  if (!arr) return JALON_ENOMEM;
+  for (int d = 0; d < 7; d++) {
+    const jr_clea_domain *cd = &r->clea[d];
+    const char *label = NULL;
+    for (size_t k = 0; k < m->n_clea_subs && !label; k++)
+      if (m->clea_subs[k].domain == d + 1) label = jm_str(m, m->clea_subs[k].domain_label);
+    if (!label) continue;
+    cJSON *o = push_object(arr);
+    int rc = o ? 0 : JALON_ENOMEM;
+    if (!rc) rc = add_num(o, "domain", d + 1);
+    if (!rc) rc = add_str(o, "label", label);
+    if (!rc) rc = add_str(o, "status", clea_status(cd->status));
+    if (!rc) rc = add_num(o, "score", round4(cd->score));
+    cJSON *subs = rc ? NULL : cJSON_AddArrayToObject(o, "subdomains");
+    if (!rc && !subs) rc = JALON_ENOMEM;
+    for (size_t k = 0; !rc && k < m->n_clea_subs; k++) {
+      if (!(cd->subs >> k & 1u)) continue;
+      cJSON *so = push_object(subs);
+      rc = so ? 0 : JALON_ENOMEM;
+      if (!rc) rc = add_str(so, "code", jm_str(m, m->clea_subs[k].code));
+      if (!rc) rc = add_str(so, "label", jm_str(m, m->clea_subs[k].label));
+      if (!rc && m->clea_subs[k].unverified) rc = add_bool(so, "unverified", 1);
+    }
+    cJSON *ev = rc ? NULL : cJSON_AddArrayToObject(o, "evidence");
+    if (!rc && !ev) rc = JALON_ENOMEM;
+    for (uint32_t k = 0; !rc && k < cd->ev_count; k++) {
+      if ((size_t)cd->ev_first + k >= r->n_clea_ev) return JALON_EINTERNAL;
+      const jr_clea_ev *e = &r->clea_ev[cd->ev_first + k];
+      if (e->sub >= m->n_clea_subs || (e->from_job && (e->fiche >= m->n_fiches || e->item >= m->n_items)) ||
+          (!e->from_job && (e->start > e->end || e->end > r->text_len)))
+        return JALON_EINTERNAL;
+      cJSON *eo = push_object(ev);
+      rc = eo ? 0 : JALON_ENOMEM;
+      if (!rc) rc = add_str(eo, "source", e->from_job ? "experience" : "text");
+      if (!rc) rc = add_str(eo, "kind", e->need ? "need" : "has");
+      if (!rc) rc = add_str(eo, "subdomain", jm_str(m, m->clea_subs[e->sub].code));
+      if (!rc && e->from_job) {
+        char code[16];
+        snprintf(code, sizeof code, "%u", m->items[e->item].code_ogr);
+        rc = add_str(eo, "rome", jm_str(m, m->fiches[e->fiche].code));
+        cJSON *c = rc ? NULL : cJSON_AddObjectToObject(eo, "competence");
+        if (!rc && !c) rc = JALON_ENOMEM;
+        if (!rc) rc = add_str(c, "code", code);
+        if (!rc) rc = add_str(c, "label", jm_str(m, m->items[e->item].label));
+      } else if (!rc) {
+        const char *t = substr(b, r->text + e->start, e->end - e->start);
+        rc = t ? 0 : JALON_ENOMEM;
+        if (!rc) rc = add_num(eo, "start", e->start);
+        if (!rc) rc = add_num(eo, "end", e->end);
+        if (!rc) rc = add_str(eo, "text", t);
+      }
     }
     if (rc) return rc;
   }
@@ -264,6 +334,7 @@ static int build_response(cJSON **out, const jalon_result *r) {
   if (!rc) rc = add_jobs(root, "excluded", r, r->excluded, r->n_excluded, &b);
   if (!rc) rc = add_corrections(root, r, &b);
   if (!rc && r->gap.target != JR_NONE) rc = add_gap(root, r, &b);
+  if (!rc && r->has_clea) rc = add_clea(root, r, &b);
   cJSON *conf = rc ? NULL : cJSON_AddObjectToObject(root, "confidence");
   if (!rc && !conf) rc = JALON_ENOMEM;
   if (!rc) rc = add_num(conf, "margin", round4(r->margin));

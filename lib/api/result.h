@@ -57,6 +57,25 @@ typedef struct jr_gap {
   size_t n_nearby;
 } jr_gap;
 
+/* CléA evidence: a span of the text, or a competence of a job held. */
+typedef struct jr_clea_ev {
+  uint8_t sub;        /* sub-domain index in the model */
+  uint8_t need;       /* 1: a sign of need, 0: a sign the person holds it */
+  uint8_t from_job;   /* 1: inferred from a job in experience */
+  uint8_t pad;
+  uint32_t start, end;/* text span (from_job == 0) */
+  uint32_t fiche, item; /* job and competence (from_job == 1) */
+} jr_clea_ev;
+
+enum jr_clea_status { JR_CLEA_UNKNOWN = 0, JR_CLEA_ACQUIRED = 1, JR_CLEA_TO_DEVELOP = 2 };
+
+typedef struct jr_clea_domain {
+  uint8_t status;     /* enum jr_clea_status */
+  float score;        /* 0..1: how sure the person holds the domain (0.5 when unknown) */
+  uint32_t subs;      /* mask of the sub-domains the evidence concerns */
+  uint32_t ev_first, ev_count; /* into clea_ev */
+} jr_clea_domain;
+
 struct jalon_result {
   const jalon_model *model; /* borrowed */
   char *id;                 /* request id or NULL */
@@ -69,6 +88,10 @@ struct jalon_result {
   jr_span *spans;
   size_t n_spans, spans_cap;
   jr_gap gap;
+  int has_clea;       /* the model has CléA sources */
+  jr_clea_domain clea[7];
+  jr_clea_ev *clea_ev;
+  size_t n_clea_ev, clea_ev_cap;
   jr_correction *corrections;
   size_t n_corrections, corrections_cap;
   double margin;

@@ -3,6 +3,7 @@
 #ifndef JALON_API_WORKSPACE_H
 #define JALON_API_WORKSPACE_H
 
+#include "clea/clea.h"
 #include "cues/cues.h"
 #include "match/match.h"
 #include "text/tokenize.h"
@@ -13,6 +14,7 @@ struct jalon_workspace {
   jt_tokens text, title;
   jx_scratch scratch;
   jq_ws *cues;
+  void *clea_md; /* PCRE2 match data for the CléA cues */
   uint32_t *stems; /* per text token, for the gap stage */
   size_t stems_cap;
 };

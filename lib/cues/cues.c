@@ -103,6 +103,7 @@ struct jq_ws {
   size_t buf_cap;
   jq_clause *clauses;
   size_t clauses_cap;
+  size_t buf_len;  /* folded text length of the last call */
   size_t *starts; /* offset of each clause in buf */
   size_t starts_cap;
   size_t *tok_off; /* offset of each token in buf */
@@ -112,6 +113,12 @@ struct jq_ws {
   jq_clause *segs; /* clauses after splitting at cues */
   size_t segs_cap;
 };
+
+void jq_folded(const jq_ws *w, const char **buf, size_t *len, const size_t **tok_off) {
+  *buf = w->buf;
+  *len = w->buf_len;
+  *tok_off = w->tok_off;
+}
 
 int jq_ws_new(jq_ws **out, const jq_set *set) {
   *out = NULL;
@@ -243,6 +250,7 @@ int jq_annotate(jq_ws *w, const jq_set *set, const jt_tokens *t, int now_year, c
   }
   /* PCRE2's JIT reads ahead in whole words: keep the spare end defined. */
   memset(w->buf + o, 0, w->buf_cap - o);
+  w->buf_len = o;
   size_t nm = 0;
   for (size_t i = 0; set && i < set->n; i++) {
     const jq_pattern *p = &set->p[i];

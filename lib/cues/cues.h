@@ -46,4 +46,9 @@ void jq_ws_free(jq_ws *w);
 int jq_annotate(jq_ws *w, const jq_set *set, const jt_tokens *t, int now_year, const jq_clause **clauses,
                 size_t *n_clauses);
 
+/* The folded text of the last jq_annotate call (clauses separated by "|")
+ * and the offset of each token in it, for stages that run patterns on the
+ * same text (CléA). Borrowed until the next call. */
+void jq_folded(const jq_ws *w, const char **buf, size_t *len, const size_t **tok_off);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/compile_int.h"
+#include "clea/clea.h"
 #include "cues/cues.h"
 #include "model/csv.h"
 #include "util/error.h"
@@ -190,6 +191,136 @@ static int read_cues(jc *c) {
   }
   c->cues_src = buf;
   return 0;
+}
+
+static char *slurp_text(const char *path, int *rc) {
+  FILE *f = fopen(path, "rb");
+  *rc = 0;
+  if (!f) return NULL;
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    n += fread(buf + n, 1, cap - n - 1, f);
+    if (n + 1 < cap) break;
+    char *nb = realloc(buf, cap * 2);
+    if (!nb) {
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    buf = nb;
+    cap *= 2;
+  }
+  fclose(f);
+  if (!buf) *rc = JALON_ENOMEM;
+  else buf[n] = 0;
+  return buf;
+}
+
+static int clea_find_sub(void *ud, const char *code) {
+  jc *c = ud;
+  for (size_t i = 0; i < c->clea_subs.n; i++)
+    if (strcmp(c->strings.v + c->clea_subs.v[i].code, code) == 0) return (int)i;
+  return -1;
+}
+
+/* CléA: sub-domains from the referential CSV (shared data), cues and rules
+ * from models/clea/clea.txt. Either may be absent: the model then has no
+ * CléA profile and says so, rather than inventing one. */
+static int read_clea(jc *c) {
+  char dir[4096], path[4200];
+  const char *cd = c->o->clea_dir ? c->o->clea_dir : secure_getenv("JALON_CLEA_DIR");
+  if (cd) snprintf(dir, sizeof dir, "%s", cd);
+  else snprintf(dir, sizeof dir, "%s/../clea", c->o->rome_dir);
+  snprintf(path, sizeof path, "%s/clea_referentiel.csv", dir);
+  jm_csv *csv = NULL;
+  jalon_error *e = NULL;
+  int rc = jm_csv_open(&csv, path, ',', &e);
+  if (rc == JALON_ENOMEM) {
+    jalon_error_free(e);
+    return jc_nomem(c);
+  }
+  if (rc) {
+    jc_warn(c, "CléA referential not read (%s): the model has no CléA profile", jalon_error_message(e));
+    jalon_error_free(e);
+  }
+  size_t nf, line;
+  char **f;
+  int hdr = 1;
+  while (csv && (rc = jm_csv_next(csv, &nf, &f, &line, c->err)) == 1) {
+    rc = 0;
+    if (hdr) {
+      hdr = 0;
+      continue;
+    }
+    if (nf < 5) {
+      jc_warn(c, "%s:%zu: %zu fields; row skipped", path, line, nf);
+      continue;
+    }
+    if (clea_find_sub(c, f[2]) >= 0) continue;
+    if (c->clea_subs.n == 32) {
+      rc = ju_error(c->err, JALON_EDATA, "%s:%zu: more than 32 CléA sub-domains", path, line);
+      break;
+    }
+    jm_clea_sub s;
+    memset(&s, 0, sizeof s);
+    s.code = jc_str(c, f[2]);
+    s.label = jc_str(c, f[3]);
+    s.domain_label = jc_str(c, f[1]);
+    s.domain = (uint8_t)atoi(f[0]);
+    s.unverified = strstr(f[4], "unverified") != NULL;
+    if (s.domain < 1 || s.domain > 7) {
+      jc_warn(c, "%s:%zu: domain \"%s\" is not 1..7; row skipped", path, line, f[0]);
+      continue;
+    }
+    if (s.code == UINT32_MAX || s.label == UINT32_MAX || s.domain_label == UINT32_MAX || JU_PUSH(c->clea_subs, s))
+      rc = jc_nomem(c);
+  }
+  jm_csv_close(csv);
+  if (rc < 0) return rc;
+  snprintf(path, sizeof path, "%s/clea/clea.txt", c->o->models_dir);
+  c->clea_src = slurp_text(path, &rc);
+  if (rc) return jc_nomem(c);
+  if (!c->clea_src || !c->clea_subs.n) {
+    if (!c->clea_src) jc_warn(c, "%s not found: the model has no CléA cues", path);
+    free(c->clea_src);
+    c->clea_src = strdup("");
+    if (!c->clea_src) return jc_nomem(c);
+  }
+  jk_set *set = NULL;
+  if (c->clea_src[0]) {
+    rc = jk_set_compile(&set, c->clea_src, path, clea_find_sub, c, c->err);
+    if (rc) return rc == JALON_EFORMAT ? JALON_EDATA : rc;
+  }
+  /* Rules run on each competence label folded like the text. */
+  void *md = set ? jk_match_data_new(set) : NULL;
+  if (set && !md) rc = jc_nomem(c);
+  JU_VEC(char) folded = {0};
+  for (size_t i = 0; !rc && i < c->items.n; i++) {
+    uint32_t mask = 0;
+    if (set) {
+      folded.n = 0;
+      rc = jt_tokenize(c->tok, c->strings.v + c->items.v[i].label, strlen(c->strings.v + c->items.v[i].label), &c->toks);
+      if (rc == JALON_ENOMEM) rc = jc_nomem(c);
+      else if (rc) rc = 0; /* a label the tokenizer refuses maps to nothing */
+      for (size_t k = 0; !rc && k < c->toks.n; k++) {
+        size_t n = c->toks.v[k].fold_len;
+        if (ju_reserve(&folded.v, &folded.cap, folded.n + n + 2, 1)) {
+          rc = jc_nomem(c);
+          break;
+        }
+        memcpy(folded.v + folded.n, jt_fold(&c->toks, k), n);
+        folded.n += n;
+        folded.v[folded.n++] = ' ';
+      }
+      if (!rc && folded.n) mask = jk_rules_mask(set, folded.v, folded.n, md);
+    }
+    if (!rc && JU_PUSH(c->item_clea, mask)) rc = jc_nomem(c);
+  }
+  JU_FREE(folded);
+  jk_match_data_free(md);
+  jk_set_free(set);
+  return rc;
 }
 
 static int read_fiches(jc *c) {
@@ -640,6 +771,9 @@ static void jc_free(jc *c) {
   JU_FREE(c->stopwords); JU_FREE(c->fiche_order); JU_FREE(c->term_hash); JU_FREE(c->stem_hash);
   JU_FREE(c->fuzzy_phon); JU_FREE(c->fuzzy_del);
   free(c->cues_src);
+  free(c->clea_src);
+  JU_FREE(c->clea_subs);
+  JU_FREE(c->item_clea);
   JU_FREE(c->sorted_fiche_items_unused);
 }
 
@@ -668,6 +802,7 @@ int jm_compile(const jm_compile_options *o, jalon_error **err) {
   if (!rc) rc = read_texts(&c);
   if (!rc) rc = read_mobility(&c);
   if (!rc) rc = read_synonyms(&c);
+  if (!rc) rc = read_clea(&c);
   if (!rc) rc = jc_build_index(&c);
   if (!rc) rc = jc_write(&c);
   jc_free(&c);

@@ -18,6 +18,8 @@ typedef struct jm_compile_options {
   jm_progress_fn progress;/* may be NULL */
   void *progress_ud;
   FILE *warnings;         /* bad rows are reported here with file and line; may be NULL */
+  const char *clea_dir;   /* folder of clea_referentiel.csv; NULL: $JALON_CLEA_DIR, else
+                             the "clea" folder beside rome_dir */
 } jm_compile_options;
 
 /* Returns 0 or a JALON_E* code with details in *err. */

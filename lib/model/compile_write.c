@@ -41,6 +41,9 @@ int jc_write(jc *c) {
       {JM_S_CUES, 1, c->cues_src, strlen(c->cues_src) + 1},
       {JM_S_ITEM_TERMS, sizeof(uint32_t), c->item_terms.v, c->item_terms.n},
       {JM_S_ITEM_TERM_FIRST, sizeof(uint32_t), c->item_term_first.v, c->item_term_first.n},
+      {JM_S_CLEA_SUBS, sizeof(jm_clea_sub), c->clea_subs.v, c->clea_subs.n},
+      {JM_S_CLEA_SRC, 1, c->clea_src, strlen(c->clea_src) + 1},
+      {JM_S_ITEM_CLEA, sizeof(uint32_t), c->item_clea.v, c->item_clea.n},
   };
   size_t ns = sizeof secs / sizeof *secs;
   size_t off = align8(sizeof(jm_header) + ns * sizeof(jm_section));

@@ -55,6 +55,9 @@ enum jm_section_id {
   JM_S_CUES,            /* char: the cue patterns source (models/cues/cues.txt), NUL-terminated */
   JM_S_ITEM_TERMS,      /* uint32_t: content term ids of each item label, in order */
   JM_S_ITEM_TERM_FIRST, /* uint32_t: n_items + 1 offsets into ITEM_TERMS */
+  JM_S_CLEA_SUBS,       /* jm_clea_sub: the CléA sub-domains, from the referential CSV */
+  JM_S_CLEA_SRC,        /* char: models/clea/clea.txt, NUL-terminated (empty: no CléA cues) */
+  JM_S_ITEM_CLEA,       /* uint32_t per item: mask of CléA sub-domains its label gives evidence of */
   JM_S_COUNT_
 };
 
@@ -142,6 +145,15 @@ typedef struct jm_key {
   uint32_t hash;        /* jt_fuzzy_hash of the key */
   uint32_t term;
 } jm_key;
+
+typedef struct jm_clea_sub {
+  uint32_t code;          /* "1-1" */
+  uint32_t label;         /* sub-domain label */
+  uint32_t domain_label;
+  uint8_t domain;         /* 1..7 */
+  uint8_t unverified;     /* label marked unverified in the source referential */
+  uint16_t pad;
+} jm_clea_sub;
 
 typedef struct jm_trie_node {
   uint32_t edge_first, edge_count;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "jalon_config.h"
+#include "clea/clea.h"
 #include "cues/cues.h"
 #include "model/model.h"
 #include "util/error.h"
@@ -112,6 +113,15 @@ static int validate(jalon_model *m, jalon_error **err) {
     if (m->fuzzy_del[i].term >= m->n_terms || (i && m->fuzzy_del[i].hash < m->fuzzy_del[i - 1].hash))
       return BAD("model deletion index malformed");
   if (m->n_item_term_first != m->n_items + 1) return BAD("model item terms malformed");
+  if (m->n_clea_subs > 32 || m->n_item_clea != m->n_items) return BAD("model CléA tables malformed");
+  for (size_t i = 0; i < m->n_clea_subs; i++) {
+    const jm_clea_sub *c = &m->clea_subs[i];
+    if (!check_ref(m, c->code) || !check_ref(m, c->label) || !check_ref(m, c->domain_label) || c->domain < 1 ||
+        c->domain > 7)
+      return BAD("model CléA sub-domain %zu malformed", i);
+  }
+  for (size_t i = 0; i < m->n_item_clea; i++)
+    if (m->n_clea_subs < 32 && (m->item_clea[i] >> m->n_clea_subs)) return BAD("model CléA mask %zu malformed", i);
   for (size_t i = 0; i < m->n_item_term_first; i++)
     if (m->item_term_first[i] > m->n_item_terms || (i && m->item_term_first[i] < m->item_term_first[i - 1]))
       return BAD("model item terms malformed");
@@ -122,6 +132,13 @@ static int validate(jalon_model *m, jalon_error **err) {
   m->avg_doc_len = (float)(total / (double)m->n_fiches);
   if (!(m->avg_doc_len > 0)) m->avg_doc_len = 1;
   return 0;
+}
+
+static int find_sub(void *ud, const char *code) {
+  const jalon_model *m = ud;
+  for (size_t i = 0; i < m->n_clea_subs; i++)
+    if (strcmp(jm_str(m, m->clea_subs[i].code), code) == 0) return (int)i;
+  return -1;
 }
 
 static int parse(jalon_model *m, jalon_error **err) {
@@ -168,6 +185,9 @@ static int parse(jalon_model *m, jalon_error **err) {
       {JM_S_CUES, 1, (const void **)&m->cues_src, &m->n_cues_src},
       {JM_S_ITEM_TERMS, sizeof(uint32_t), (const void **)&m->item_terms, &m->n_item_terms},
       {JM_S_ITEM_TERM_FIRST, sizeof(uint32_t), (const void **)&m->item_term_first, &m->n_item_term_first},
+      {JM_S_CLEA_SUBS, sizeof(jm_clea_sub), (const void **)&m->clea_subs, &m->n_clea_subs},
+      {JM_S_CLEA_SRC, 1, (const void **)&m->clea_src, &m->n_clea_src},
+      {JM_S_ITEM_CLEA, sizeof(uint32_t), (const void **)&m->item_clea, &m->n_item_clea},
   };
   size_t nwant = sizeof want / sizeof *want;
   for (size_t w = 0; w < nwant; w++) {
@@ -186,7 +206,11 @@ static int parse(jalon_model *m, jalon_error **err) {
   int rc = validate(m, err);
   if (rc) return rc;
   if (!m->n_cues_src || m->cues_src[m->n_cues_src - 1] != 0) return BAD("%s: cue patterns not terminated", m->path);
-  return jq_set_compile(&m->cues, m->cues_src, "model cues", err);
+  rc = jq_set_compile(&m->cues, m->cues_src, "model cues", err);
+  if (rc) return rc;
+  if (!m->n_clea_src || m->clea_src[m->n_clea_src - 1] != 0) return BAD("%s: CléA cues not terminated", m->path);
+  if (m->clea_src[0] && m->n_clea_subs) rc = jk_set_compile(&m->clea, m->clea_src, "model CléA cues", find_sub, m, err);
+  return rc;
 }
 
 static int file_exists(const char *p) { return p && *p && access(p, R_OK) == 0; }
@@ -285,6 +309,7 @@ int jm_open_memory(jalon_model **out, const void *data, size_t size, jalon_error
 void jalon_model_free(jalon_model *m) {
   if (!m) return;
   jq_set_free(m->cues);
+  jk_set_free(m->clea);
   if (m->mapped == 1) munmap((void *)m->base, m->size);
   else if (m->mapped == 0) free((void *)m->base);
   free(m->path);

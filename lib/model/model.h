@@ -40,6 +40,10 @@ struct jalon_model {
   const jm_key *fuzzy_del; size_t n_fuzzy_del;
   const char *cues_src; size_t n_cues_src;
   const uint32_t *item_terms; size_t n_item_terms;
+  const jm_clea_sub *clea_subs; size_t n_clea_subs;
+  const char *clea_src; size_t n_clea_src;
+  const uint32_t *item_clea; size_t n_item_clea;
+  struct jk_set *clea;  /* compiled at open from clea_src; NULL without CléA cues */
   const uint32_t *item_term_first; size_t n_item_term_first;
   struct jq_set *cues;  /* compiled at open from cues_src */
   float avg_doc_len;

@@ -347,16 +347,8 @@ static PyObject *mod_version(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(ignored
   return PyUnicode_FromString(jalon_version());
 }
 
-static PyObject *mod_status_name(PyObject *Py_UNUSED(m), PyObject *arg) {
-  int status = PyLong_AsLong(arg) == -1 && PyErr_Occurred() ? 0 : (int)PyLong_AsLong(arg);
-  if (PyErr_Occurred()) return NULL;
-  return PyUnicode_FromString(status_name(status));
-}
-
 static PyMethodDef module_methods[] = {
     {"version", mod_version, METH_NOARGS, "version()\n--\n\nVersion of the linked libjalon."},
-    {"status_name", mod_status_name, METH_O,
-     "status_name(status)\n--\n\nThe code name of a JALON_E* status, as in JSON errors."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module_def = {

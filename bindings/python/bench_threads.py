@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Measures the Python binding: thread scaling (GIL released during the C call)
+and the per-call overhead of the binding over the C library. Prints figures;
+never passes or fails on time.
+
+    PYTHONPATH=bindings/python:build/bindings/python \\
+    /usr/bin/python3 bindings/python/bench_threads.py --data build/eval/general.jsonl
+
+--data is JSONL with "text" (and optional "title", "id"), e.g. the eval-dev
+lines from tools/evaldev_to_jsonl.py, or tests/data/self_descriptions.jsonl.
+
+Figures:
+  threads      requests/s with 1, 2 and 4 Python threads each calling
+               model.diagnose_request() on its share of the requests, and the
+               ratio to 1 thread; then the same through diagnose_batch(jobs=N).
+  overhead     per-call time of
+                 C (CLI)   `jalon diagnose --batch --jobs 1` on the same requests,
+                           its start-up (one request) subtracted: the C call
+                           jalon_diagnose_json plus line I/O, no Python at all;
+                 raw       Workspace.diagnose_json(bytes): the C call through the
+                           extension, request already encoded, response as str;
+                 full      Model.diagnose_request(dict): json.dumps, the C call,
+                           json.loads, error check: what a user calls.
+               overhead = full / C - 1 (the acceptance figure), and full / raw - 1.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import jalon
+from jalon import _jalon
+
+
+def load_requests(path, limit_jobs):
+    reqs = []
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            req = {"id": str(d.get("id", i)), "text": d["text"], "limit": {"jobs": limit_jobs}}
+            if d.get("title"):
+                req["title"] = d["title"]
+            reqs.append(req)
+    return reqs
+
+
+def best_of(repeat, fn):
+    """Smallest wall time of `repeat` runs of fn(): the least disturbed run."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), statistics.median(times)
+
+
+def run_threads(model, reqs, n_threads):
+    shares = [reqs[i::n_threads] for i in range(n_threads)]
+
+    def work(share):
+        for r in share:
+            model.diagnose_request(r)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in shares]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def cli_seconds(cli, model_path, lines, repeat):
+    """Best wall time of `jalon diagnose --batch --jobs 1` over `lines`."""
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8", delete=False) as f:
+        f.write("".join(lines))
+        path = f.name
+    try:
+        def once():
+            with open(path, "rb") as inp:
+                subprocess.run([cli, "diagnose", "--batch", "--jobs", "1", "--model", model_path],
+                               stdin=inp, stdout=subprocess.DEVNULL, check=True)
+        return best_of(repeat, once)[0]
+    finally:
+        os.unlink(path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", required=True, help="JSONL with text (and title)")
+    ap.add_argument("--model", default=None, help="model file (default: the library's search)")
+    ap.add_argument("--cli", default=os.environ.get("JALON_CLI"),
+                    help="jalon CLI for the C baseline (default: $JALON_CLI; skipped if unset)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per figure, best kept")
+    ap.add_argument("--min-requests", type=int, default=400,
+                    help="repeat the data up to this many requests per run")
+    ap.add_argument("--jobs", type=int, default=10, help="limit.jobs of each request")
+    args = ap.parse_args()
+
+    base = load_requests(args.data, args.jobs)
+    if not base:
+        sys.exit("bench_threads: no request in " + args.data)
+    reqs = list(base)
+    while len(reqs) < args.min_requests:
+        reqs.extend(base)
+    n = len(reqs)
+    text_bytes = sum(len(r["text"].encode()) for r in base) / len(base)
+
+    model = jalon.Model(args.model)
+    print(f"model {model.path} (ROME {model.rome_version}), libjalon {jalon.library_version()}")
+    print(f"data {args.data}: {len(base)} requests, mean text {text_bytes:.0f} bytes; "
+          f"{n} requests per run, best of {args.repeat}; {os.cpu_count()} CPUs")
+
+    # Warm up: page in the model, make the workspaces the threads will use.
+    run_threads(model, reqs[:64], 4)
+
+    print("\nthreads (model.diagnose_request from N Python threads)")
+    rate1 = None
+    for k in (1, 2, 4):
+        best, med = best_of(args.repeat, lambda: run_threads(model, reqs, k))
+        rate = n / best
+        rate1 = rate1 or rate
+        print(f"  {k} thread{'s' if k > 1 else ' '}  {rate:8.0f} req/s  x{rate / rate1:4.2f}"
+              f"   (median run {med * 1e3:.0f} ms)")
+
+    print("\nthreads (model.diagnose_batch(jobs=N))")
+    rate1 = None
+    for k in (1, 2, 4):
+        best, _ = best_of(args.repeat, lambda: model.diagnose_batch(reqs, jobs=k))
+        rate = n / best
+        rate1 = rate1 or rate
+        print(f"  jobs={k}  {rate:8.0f} req/s  x{rate / rate1:4.2f}")
+
+    print("\noverhead per call, 1 thread")
+    ws = _jalon.Workspace(model._model)
+    encoded = [json.dumps(r, ensure_ascii=False).encode("utf-8") for r in reqs]
+    raw, _ = best_of(args.repeat, lambda: [ws.diagnose_json(b) for b in encoded])
+    full, _ = best_of(args.repeat, lambda: [model.diagnose_request(r) for r in reqs])
+    raw_us, full_us = raw / n * 1e6, full / n * 1e6
+    c_us = None
+    if args.cli:
+        lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in reqs]
+        t_all = cli_seconds(args.cli, model.path, lines, args.repeat)
+        t_one = cli_seconds(args.cli, model.path, lines[:1], args.repeat)
+        c_us = (t_all - t_one) / (n - 1) * 1e6
+        print(f"  C (CLI --batch --jobs 1)  {c_us:8.1f} us   (start-up {t_one * 1e3:.1f} ms "
+              f"subtracted)")
+    else:
+        print("  C (CLI)  skipped: pass --cli or set JALON_CLI")
+    print(f"  raw Workspace.diagnose_json {raw_us:8.1f} us")
+    print(f"  full Model.diagnose_request {full_us:8.1f} us")
+    if c_us:
+        print(f"  overhead full vs C: {100 * (full_us / c_us - 1):+.1f} %")
+    print(f"  overhead full vs raw: {100 * (full_us / raw_us - 1):+.1f} %"
+          f"  ({full_us - raw_us:.1f} us of json.dumps/json.loads per call)")
+    ws.close()
+    model.close()
+
+
+if __name__ == "__main__":
+    main()

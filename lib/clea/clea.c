@@ -1,0 +1,237 @@
+/* CléA profile: text cues (has / need, flipped by a nearby negation), job
+ * evidence from the rule masks of the competences of jobs held, and one
+ * status per domain where the text beats what jobs imply. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clea/clea.h"
+#include "model/model.h"
+#include "util/error.h"
+#include "util/vec.h"
+
+typedef struct jk_pattern {
+  pcre2_code *code;
+  int kind;
+  int sub;
+} jk_pattern;
+
+struct jk_set {
+  jk_pattern *p;
+  size_t n;
+};
+
+void jk_set_free(jk_set *s) {
+  if (!s) return;
+  for (size_t i = 0; i < s->n; i++) pcre2_code_free(s->p[i].code);
+  free(s->p);
+  free(s);
+}
+
+size_t jk_set_count(const jk_set *s, int kind) {
+  size_t n = 0;
+  for (size_t i = 0; s && i < s->n; i++) n += s->p[i].kind == kind;
+  return n;
+}
+
+/* Next TAB-separated field of [p, end); returns its end. */
+static const char *field(const char *p, const char *end) {
+  while (p < end && *p != '\t') p++;
+  return p;
+}
+
+int jk_set_compile(jk_set **out, const char *source, const char *name, int (*find_sub)(void *, const char *),
+                   void *ud, jalon_error **err) {
+  *out = NULL;
+  jk_set *s = calloc(1, sizeof *s);
+  if (!s) return ju_error(err, JALON_ENOMEM, "out of memory compiling CléA cues");
+  size_t cap = 0, lineno = 0;
+  int rc = 0;
+  for (const char *line = source; !rc && *line;) {
+    const char *eol = strchr(line, '\n');
+    const char *end = eol ? eol : line + strlen(line);
+    lineno++;
+    const char *p = line;
+    line = eol ? eol + 1 : end;
+    while (end > p && (end[-1] == '\r' || end[-1] == ' ')) end--;
+    if (p == end || *p == '#') continue;
+    const char *f1 = field(p, end);
+    size_t kl = (size_t)(f1 - p);
+    int kind = kl == 3 && !strncmp(p, "has", 3) ? JK_HAS : kl == 4 && !strncmp(p, "need", 4) ? JK_NEED
+               : kl == 4 && !strncmp(p, "rule", 4) ? JK_RULE : kl == 3 && !strncmp(p, "sub", 3) ? 0 : -1;
+    if (kind < 0 || f1 == end) {
+      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: expected \"has|need|rule|sub<TAB>CODE<TAB>…\"", name, lineno);
+      break;
+    }
+    const char *c0 = f1 + 1, *c1 = field(c0, end);
+    char code[16];
+    if ((size_t)(c1 - c0) >= sizeof code) {
+      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: bad sub-domain code", name, lineno);
+      break;
+    }
+    memcpy(code, c0, (size_t)(c1 - c0));
+    code[c1 - c0] = 0;
+    int sub = find_sub(ud, code);
+    if (sub < 0) {
+      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: unknown CléA sub-domain \"%s\"", name, lineno, code);
+      break;
+    }
+    if (kind == 0) continue; /* "sub" lines document the sub-domains */
+    if (c1 == end) {
+      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: pattern missing", name, lineno);
+      break;
+    }
+    const char *pat = c1 + 1;
+    int ec;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, (PCRE2_SIZE)(end - pat), PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP,
+                                   &ec, &off, NULL);
+    if (!re) {
+      PCRE2_UCHAR msg[160];
+      pcre2_get_error_message(ec, msg, sizeof msg);
+      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: bad pattern at offset %zu: %s", name, lineno, (size_t)off,
+                    (const char *)msg);
+      break;
+    }
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    if (ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p)) {
+      pcre2_code_free(re);
+      rc = ju_error(err, JALON_ENOMEM, "out of memory compiling CléA cues");
+      break;
+    }
+    s->p[s->n++] = (jk_pattern){re, kind, sub};
+  }
+  if (rc) {
+    jk_set_free(s);
+    return rc;
+  }
+  *out = s;
+  return 0;
+}
+
+void *jk_match_data_new(const jk_set *s) {
+  (void)s;
+  return pcre2_match_data_create(4, NULL);
+}
+
+void jk_match_data_free(void *md) { pcre2_match_data_free(md); }
+
+uint32_t jk_rules_mask(const jk_set *s, const char *folded, size_t len, void *md) {
+  uint32_t mask = 0;
+  for (size_t i = 0; s && i < s->n; i++) {
+    if (s->p[i].kind != JK_RULE || (mask >> s->p[i].sub & 1u)) continue;
+    if (pcre2_match(s->p[i].code, (PCRE2_SPTR)folded, len, 0, 0, md, NULL) >= 0) mask |= 1u << s->p[i].sub;
+  }
+  return mask;
+}
+
+/* "je ne sais pas utiliser excel": a negation just before a cue flips it. */
+static int negated(const jt_tokens *t, size_t tok) {
+  static const char *const neg[] = {"ne", "n'", "pas", "jamais", "aucun", "aucune", "sans", "nul", "nulle"};
+  size_t from = tok > 4 ? tok - 4 : 0;
+  for (size_t i = from; i < tok; i++) {
+    if (t->v[tok].sentence != t->v[i].sentence) continue;
+    for (size_t k = 0; k < sizeof neg / sizeof *neg; k++)
+      if (strcmp(jt_fold(t, i), neg[k]) == 0) return 1;
+  }
+  return 0;
+}
+
+static int push_ev(jalon_result *r, jr_clea_ev ev) {
+  if (ju_reserve(&r->clea_ev, &r->clea_ev_cap, r->n_clea_ev + 1, sizeof *r->clea_ev)) return JALON_ENOMEM;
+  r->clea_ev[r->n_clea_ev++] = ev;
+  return 0;
+}
+
+/* pad holds the domain; the rest makes the order independent of qsort. */
+static int cmp_ev(const void *a, const void *b) {
+  const jr_clea_ev *x = a, *y = b;
+  if (x->pad != y->pad) return x->pad < y->pad ? -1 : 1;
+  if (x->from_job != y->from_job) return x->from_job < y->from_job ? -1 : 1;
+  if (x->start != y->start) return x->start < y->start ? -1 : 1;
+  if (x->fiche != y->fiche) return x->fiche < y->fiche ? -1 : 1;
+  if (x->item != y->item) return x->item < y->item ? -1 : 1;
+  return x->sub < y->sub ? -1 : x->sub > y->sub;
+}
+
+#define MAX_TEXT_EV 4
+#define MAX_JOB_EV 3
+
+int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *buf, size_t len,
+               const size_t *tok_off, jalon_result *r) {
+  const jk_set *s = m->clea;
+  if (!s || !m->n_clea_subs) return 0;
+  r->has_clea = 1;
+  unsigned text_has[JK_DOMAINS] = {0}, text_need[JK_DOMAINS] = {0}, jobs[JK_DOMAINS] = {0};
+  /* 1. Text: every has/need pattern over the folded text of the clauses. */
+  for (size_t i = 0; i < s->n; i++) {
+    const jk_pattern *p = &s->p[i];
+    if (p->kind == JK_RULE) continue;
+    for (size_t off = 0; off < len;) {
+      int rc = pcre2_match(p->code, (PCRE2_SPTR)buf, len, off, 0, md, NULL);
+      if (rc < 0) break;
+      PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+      size_t lo = 0, hi = t->n;
+      while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (tok_off[mid] <= ov[0]) lo = mid;
+        else hi = mid;
+      }
+      size_t last = lo;
+      while (last + 1 < t->n && tok_off[last + 1] < ov[1]) last++;
+      int need = (p->kind == JK_NEED) != negated(t, lo);
+      int d = m->clea_subs[p->sub].domain - 1;
+      if (d >= 0 && d < JK_DOMAINS && t->n) {
+        if (need) text_need[d]++;
+        else text_has[d]++;
+        unsigned *count = need ? &text_need[d] : &text_has[d];
+        if (*count <= MAX_TEXT_EV) {
+          jr_clea_ev ev = {(uint8_t)p->sub, (uint8_t)need, 0, (uint8_t)d, t->v[lo].start, t->v[last].end, 0, 0};
+          if (push_ev(r, ev)) return JALON_ENOMEM;
+        }
+      }
+      off = ov[1] > off ? ov[1] : off + 1;
+    }
+  }
+  /* 2. Jobs held: competences of the experience fiches, through the rules. */
+  for (size_t e = 0; e < r->n_experience; e++) {
+    const jm_fiche *f = &m->fiches[r->experience[e].fiche];
+    for (uint32_t k = 0; k < f->item_count; k++) {
+      uint32_t item = m->fiche_items[f->item_first + k].item;
+      uint32_t mask = m->item_clea[item];
+      for (uint32_t sub = 0; mask && sub < m->n_clea_subs; sub++) {
+        if (!(mask >> sub & 1u)) continue;
+        int d = m->clea_subs[sub].domain - 1;
+        if (d < 0 || d >= JK_DOMAINS || ++jobs[d] > MAX_JOB_EV) continue;
+        jr_clea_ev ev = {(uint8_t)sub, 0, 1, (uint8_t)d, 0, 0, r->experience[e].fiche, item};
+        if (push_ev(r, ev)) return JALON_ENOMEM;
+      }
+    }
+  }
+  /* 3. Group evidence by domain; the text beats what jobs imply. */
+  qsort(r->clea_ev, r->n_clea_ev, sizeof *r->clea_ev, cmp_ev);
+  for (size_t i = 0; i < r->n_clea_ev; i++) {
+    jr_clea_domain *cd = &r->clea[r->clea_ev[i].pad];
+    if (!cd->ev_count) cd->ev_first = (uint32_t)i;
+    cd->ev_count++;
+    cd->subs |= 1u << r->clea_ev[i].sub;
+  }
+  for (int d = 0; d < JK_DOMAINS; d++) {
+    jr_clea_domain *cd = &r->clea[d];
+    if (text_need[d] && text_need[d] >= text_has[d]) {
+      cd->status = JR_CLEA_TO_DEVELOP;
+      cd->score = text_has[d] ? 0.35f : 0.2f;
+    } else if (text_has[d]) {
+      cd->status = JR_CLEA_ACQUIRED;
+      cd->score = jobs[d] ? 0.9f : 0.8f;
+    } else if (jobs[d]) {
+      cd->status = JR_CLEA_ACQUIRED;
+      cd->score = 0.6f;
+    } else {
+      cd->status = JR_CLEA_UNKNOWN;
+      cd->score = 0.5f;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,43 @@
+/* CléA stage: the seven basic-skills domains. Hand-written cues
+ * (models/clea/clea.txt) say from the text whether a person holds a
+ * sub-domain or needs it; rules compiled into the model map ROME competences
+ * to sub-domains so the jobs a person did count as evidence too. */
+#ifndef JALON_CLEA_CLEA_H
+#define JALON_CLEA_CLEA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/result.h"
+#include "jalon/jalon.h"
+#include "text/tokenize.h"
+
+#define JK_DOMAINS 7
+#define JK_MAX_SUBS 32 /* sub-domains fit a uint32_t mask */
+
+enum jk_kind { JK_HAS = 1, JK_NEED = 2, JK_RULE = 3 };
+
+typedef struct jk_set jk_set;
+
+/* Compiles clea.txt ("sub|has|need|rule<TAB>CODE<TAB>…"); sub codes are
+ * looked up with find_sub (code -> index or -1). Returns 0, JALON_EFORMAT
+ * with the line, or JALON_ENOMEM. */
+int jk_set_compile(jk_set **out, const char *source, const char *name, int (*find_sub)(void *, const char *),
+                   void *ud, jalon_error **err);
+void jk_set_free(jk_set *s);
+size_t jk_set_count(const jk_set *s, int kind);
+
+/* Mask of sub-domains whose rules match a folded competence label. */
+uint32_t jk_rules_mask(const jk_set *s, const char *folded, size_t len, void *match_data);
+
+/* Per-workspace match data. */
+void *jk_match_data_new(const jk_set *s);
+void jk_match_data_free(void *md);
+
+struct jalon_model;
+/* Fills r->clea from the folded clause text of the cue stage (buf, len,
+ * tok_off: offset of each token in buf) and r->experience. */
+int jk_profile(const struct jalon_model *m, void *match_data, const jt_tokens *t, const char *buf, size_t len,
+               const size_t *tok_off, jalon_result *r);
+
+#endif
