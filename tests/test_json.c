@@ -512,9 +512,28 @@ static void check_response(const cJSON *doc, const char *text) {
   cr_expect(cJSON_IsBool(get(conf, "abstain")));
   const cJSON *gap = get(doc, "gap");
   if (gap) check_gap(gap, text);
-  /* Stages not built yet must not appear as fake data. */
-  cr_expect_null(get(doc, "clea"));
-  cr_expect_null(get(doc, "trainings"));
+  /* Stages are written once built, never as placeholders: when present,
+   * they hold the contract's shape. */
+  const cJSON *clea = get(doc, "clea"), *d;
+  if (clea) {
+    cr_assert(cJSON_IsArray(clea));
+    cr_expect_eq(cJSON_GetArraySize(clea), 7, "the seven CléA domains");
+    cJSON_ArrayForEach(d, clea) {
+      const cJSON *dom = get(d, "domain");
+      cr_expect(cJSON_IsNumber(dom) && dom->valuedouble >= 1 && dom->valuedouble <= 7);
+      const char *st = cJSON_GetStringValue(get(d, "status"));
+      cr_assert_not_null(st);
+      cr_expect(!strcmp(st, "acquired") || !strcmp(st, "to_develop") || !strcmp(st, "unknown"), "status %s", st);
+      const cJSON *e;
+      cJSON_ArrayForEach(e, get(d, "evidence")) {
+        const cJSON *s = get(e, "start"), *t = get(e, "end");
+        if (!s || !t) continue; /* evidence from a job held, not from the text */
+        cr_assert(s->valuedouble >= 0 && s->valuedouble <= t->valuedouble && t->valuedouble <= (double)strlen(text));
+      }
+    }
+  }
+  const cJSON *tr = get(doc, "trainings");
+  if (tr) cr_expect(cJSON_IsArray(tr));
 }
 
 Test(json, test_json_request_target_gives_a_gap) {

@@ -133,6 +133,23 @@ static void put_gap(const jalon_model *m, const jalon_result *r) {
   }
 }
 
+/* The seven CléA domains: what seems acquired, what to work on first. */
+static void put_clea(const jalon_result *r) {
+  if (jalon_result_clea_status(r, 1) < 0) return;
+  int any = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    int want = pass == 0 ? JALON_CLEA_TO_DEVELOP : JALON_CLEA_ACQUIRED;
+    int shown = 0;
+    for (int d = 1; d <= 7; d++) {
+      if (jalon_result_clea_status(r, d) != want) continue;
+      if (!shown++) puts(pass == 0 ? "\nCompétences de base à travailler (CléA) :" : "\nCompétences de base déjà là (CléA) :");
+      printf("    - %s\n", jalon_result_clea_label(r, d));
+      any = 1;
+    }
+  }
+  if (!any) puts("\nCompétences de base (CléA) : rien de sûr dans le texte.");
+}
+
 static void put_summary(const jalon_model *m, const jalon_result *r, const char *text,
                         size_t len, const char *target, int tty) {
   size_t n = jalon_result_job_count(r);
@@ -181,6 +198,7 @@ static void put_summary(const jalon_model *m, const jalon_result *r, const char 
       printf("    Il n'est pas dans les %zu métiers trouvés.\n", n);
   }
   put_gap(m, r);
+  put_clea(r);
 }
 
 /* Joins the text arguments with single spaces. */

@@ -182,6 +182,15 @@ JALON_EXPORT size_t jalon_result_gap_count(const jalon_result *r, int held);
 JALON_EXPORT int jalon_result_gap_item(const jalon_result *r, int held, size_t i, unsigned *code,
                                        const char **label, const char **kind, int *core);
 
+/* CléA basic-skills profile, domain 1..7. Status is JALON_CLEA_UNKNOWN,
+ * _ACQUIRED or _TO_DEVELOP, or -1 when the model has no CléA sources. The
+ * score (0..1) says how sure it is that the person holds the domain; 0.5
+ * when nothing was found. The label is borrowed from the model. */
+enum jalon_clea_status { JALON_CLEA_UNKNOWN = 0, JALON_CLEA_ACQUIRED = 1, JALON_CLEA_TO_DEVELOP = 2 };
+JALON_EXPORT int jalon_result_clea_status(const jalon_result *r, int domain);
+JALON_EXPORT double jalon_result_clea_score(const jalon_result *r, int domain);
+JALON_EXPORT const char *jalon_result_clea_label(const jalon_result *r, int domain);
+
 /* Misspelt words read as model words ("did you mean"): byte span in the text
  * and the word used (borrowed from the model). */
 JALON_EXPORT size_t jalon_result_correction_count(const jalon_result *r);

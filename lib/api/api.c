@@ -271,6 +271,21 @@ int jalon_result_gap_item(const jalon_result *r, int held, size_t i, unsigned *c
   return 0;
 }
 
+int jalon_result_clea_status(const jalon_result *r, int domain) {
+  if (!r || !r->has_clea || domain < 1 || domain > 7) return -1;
+  return r->clea[domain - 1].status;
+}
+double jalon_result_clea_score(const jalon_result *r, int domain) {
+  if (!r || !r->has_clea || domain < 1 || domain > 7) return 0;
+  return r->clea[domain - 1].score;
+}
+const char *jalon_result_clea_label(const jalon_result *r, int domain) {
+  if (!r || domain < 1 || domain > 7) return NULL;
+  for (size_t k = 0; k < r->model->n_clea_subs; k++)
+    if (r->model->clea_subs[k].domain == domain) return jm_str(r->model, r->model->clea_subs[k].domain_label);
+  return NULL;
+}
+
 size_t jalon_result_correction_count(const jalon_result *r) { return r ? r->n_corrections : 0; }
 int jalon_result_correction(const jalon_result *r, size_t k, size_t *start, size_t *end, const char **to) {
   if (!r || k >= r->n_corrections) return JALON_EINVAL;
