@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/json.h"
 #include "cli.h"
 
 /* The report is for researchers, so it is in English like the rest of the
@@ -152,7 +153,10 @@ static void eval_line(const eval_ctx *ctx, jalon_workspace *ws, cli_item *it, ev
     o->kind = EV_BLANK;
     return;
   }
-  cJSON *doc = cJSON_ParseWithLength(it->line.data, it->line.len);
+  /* The library's parser: bounded, NUL-safe, and serialised around cJSON's
+   * process-wide error record, which worker threads would otherwise race on. */
+  cJSON *doc = NULL;
+  if (jj_parse_json(&doc, it->line.data, it->line.len, NULL) != 0) doc = NULL;
   if (!cJSON_IsObject(doc)) {
     skip(o, "not a JSON object");
     cJSON_Delete(doc);

@@ -1,0 +1,17 @@
+/* JSON text to Python objects for the _jalon extension: turns the library's
+ * response into a dict without a round trip through the json module. */
+#ifndef JALON_PYJSON_H
+#define JALON_PYJSON_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* Parses `len` bytes of UTF-8 JSON (one value, RFC 8259, optional white
+ * space around it) into new Python objects: object -> dict, array -> list,
+ * string -> str, integer -> int, other numbers -> float, true/false/null ->
+ * True/False/None. The result equals json.loads() of the same text (lone
+ * surrogates escaped as \uD800 come back as in json.loads). Malformed input
+ * raises ValueError and returns NULL. Needs the GIL. */
+PyObject *jpy_loads(const char *s, size_t len);
+
+#endif
