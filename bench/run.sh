@@ -45,6 +45,8 @@ model=${JALON_MODEL:-$bdir/models/jalon-rome.model}
   echo
   "$bdir/bench/bench_peer" --model "$model" \
     --data "$bdir/eval/general.jsonl" --data "$bdir/eval/it.jsonl" "$@"
+  echo
+  JALON_MODEL="$model" "$bdir/bench/bench_self" tests/data/self_descriptions.jsonl 21 300
   echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$bdir/bench.txt"
 echo "(saved in $bdir/bench.txt)"

@@ -171,7 +171,7 @@ class Model:
 
     # ---- diagnosis ----
 
-    def _call(self, request_bytes):
+    def _call(self, request_bytes, as_text=False):
         if self._model.closed:
             raise ValueError("the jalon model is closed")
         try:
@@ -183,7 +183,9 @@ class Model:
                 raise _from_c(e) from None
             self._all.append(ws)
         try:
-            return ws.diagnose_json(request_bytes)
+            if as_text:
+                return ws.diagnose_json(request_bytes)
+            return ws.diagnose(request_bytes)
         except _jalon.Error as e:
             raise _from_c(e) from None
         finally:
@@ -194,14 +196,13 @@ class Model:
         (as one line of `jalon diagnose --batch`), or a dict. A refused request
         gives the library's error object, as the CLI does; nothing is raised
         for it."""
-        return self._call(_encode(request))[1]
+        return self._call(_encode(request), as_text=True)[1]
 
     def diagnose_request(self, request):
         """diagnose() for a whole request dict (DESIGN.md: text, title, target,
         place, limit, id). Returns the response dict; raises RequestError or
         Error when the library answers with an error object."""
-        status, out = self._call(_encode(request))
-        resp = json.loads(out)
+        status, resp = self._call(_encode(request))
         if status != 0 or "error" in resp:
             raise _from_response(resp.get("error", {}), resp.get("id"))
         return resp
@@ -232,8 +233,7 @@ class Model:
             for req in chunk:
                 if isinstance(req, str):
                     req = {"text": req}
-                status, text = self._call(_encode(req))
-                resp = json.loads(text)
+                status, resp = self._call(_encode(req))
                 if raise_errors and (status != 0 or "error" in resp):
                     raise _from_response(resp.get("error", {}), resp.get("id"))
                 out.append(resp)

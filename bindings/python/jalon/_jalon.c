@@ -1,9 +1,10 @@
 /* _jalon: the CPython face of libjalon, kept thin. Model owns a jalon_model,
  * Workspace owns a jalon_workspace; the diagnosis runs with the GIL released.
  *
- * Everything Pythonic (request building, json, exceptions by code, threads)
- * lives in jalon/__init__.py. This file only converts types and calls the
- * public API of include/jalon/jalon.h.
+ * Everything Pythonic (request building, exceptions by code, threads) lives
+ * in jalon/__init__.py. This file only calls the public API of
+ * include/jalon/jalon.h and converts types (the response JSON to a dict in
+ * pyjson.c).
  *
  * Lifetime: a Workspace keeps a strong reference to its Model, so the model
  * outlives every workspace made from it (the library's rule). close() on
@@ -11,8 +12,11 @@
  * still using: the free is deferred to the end of that call. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
 #include <jalon/jalon.h>
+
+#include "pyjson.h"
 
 /* Raised by this module with args (code, message, message_fr, status);
  * jalon/__init__.py turns it into the jalon.Error subclass for the code. */
@@ -258,11 +262,11 @@ static PyObject *Workspace_close(WorkspaceObject *self, PyObject *Py_UNUSED(igno
   Py_RETURN_NONE;
 }
 
-/* diagnose_json(request) -> (status, response): request is the JSON text
- * (str, or UTF-8 bytes-like); response is the library's JSON text, an error
- * object when status is not 0. Only a failure to produce any response
- * (out of memory) raises. */
-static PyObject *Workspace_diagnose_json(WorkspaceObject *self, PyObject *arg) {
+/* The one library call, with the GIL released. request is the JSON text: a
+ * str, or UTF-8 in any bytes-like object. Returns the status and sets *out
+ * (freed with jalon_free); NULL with an exception set when no response could
+ * be made at all (out of memory) or the call was refused here. */
+static PyObject *call_json(WorkspaceObject *self, PyObject *arg, char **out, int *status) {
   if (!self->ws || self->close_pending) {
     PyErr_SetString(PyExc_ValueError, "the jalon workspace is closed");
     return NULL;
@@ -291,22 +295,43 @@ static PyObject *Workspace_diagnose_json(WorkspaceObject *self, PyObject *arg) {
     len = view.len;
   }
 
-  char *out = NULL;
   jalon_error *e = NULL;
   jalon_workspace *ws = self->ws;
   int rc;
+  *out = NULL;
   self->busy = 1;
   Py_BEGIN_ALLOW_THREADS
-  rc = jalon_diagnose_json(&out, ws, buf, (size_t)len, &e);
+  rc = jalon_diagnose_json(out, ws, buf, (size_t)len, &e);
   Py_END_ALLOW_THREADS
   self->busy = 0;
   if (have_view) PyBuffer_Release(&view);
   if (self->close_pending) workspace_free(self);
 
-  if (!out) return raise_status(rc, e);
+  if (!*out) return raise_status(rc, e);
   jalon_error_free(e); /* its text is in the response already */
+  *status = rc;
+  return Py_None; /* borrowed: only a success marker */
+}
+
+/* diagnose_json(request) -> (status, response_json). */
+static PyObject *Workspace_diagnose_json(WorkspaceObject *self, PyObject *arg) {
+  char *out;
+  int rc;
+  if (!call_json(self, arg, &out, &rc)) return NULL;
   PyObject *res = Py_BuildValue("(is)", rc, out);
   jalon_free(out);
+  return res;
+}
+
+/* diagnose(request) -> (status, response as a dict). */
+static PyObject *Workspace_diagnose(WorkspaceObject *self, PyObject *arg) {
+  char *out;
+  int rc;
+  if (!call_json(self, arg, &out, &rc)) return NULL;
+  PyObject *obj = jpy_loads(out, strlen(out));
+  jalon_free(out);
+  if (!obj) return NULL;
+  PyObject *res = Py_BuildValue("(iN)", rc, obj);
   return res;
 }
 
@@ -315,10 +340,13 @@ static PyObject *Workspace_get_closed(WorkspaceObject *self, void *Py_UNUSED(c))
 }
 
 static PyMethodDef Workspace_methods[] = {
+    {"diagnose", (PyCFunction)Workspace_diagnose, METH_O,
+     "diagnose(request)\n--\n\nRuns jalon_diagnose_json on the request JSON (str or UTF-8 "
+     "bytes) with the GIL released. Returns (status, response): status is 0 or a negative "
+     "JALON_E* code, and then the response is the error object; the response is a dict, "
+     "as json.loads would give."},
     {"diagnose_json", (PyCFunction)Workspace_diagnose_json, METH_O,
-     "diagnose_json(request)\n--\n\nRuns jalon_diagnose_json with the GIL released. "
-     "Returns (status, response_json); status is 0 or a negative JALON_E* code and the "
-     "response is then an error object."},
+     "diagnose_json(request)\n--\n\nAs diagnose(), the response left as JSON text."},
     {"close", (PyCFunction)Workspace_close, METH_NOARGS,
      "close()\n--\n\nFrees the workspace (at the end of a running call, if any)."},
     {NULL, NULL, 0, NULL}};
@@ -347,8 +375,24 @@ static PyObject *mod_version(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(ignored
   return PyUnicode_FromString(jalon_version());
 }
 
+static PyObject *mod_loads(PyObject *Py_UNUSED(m), PyObject *arg) {
+  Py_buffer view;
+  if (PyUnicode_Check(arg)) {
+    Py_ssize_t len;
+    const char *s = PyUnicode_AsUTF8AndSize(arg, &len);
+    return s ? jpy_loads(s, (size_t)len) : NULL;
+  }
+  if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE)) return NULL;
+  PyObject *r = jpy_loads(view.buf, (size_t)view.len);
+  PyBuffer_Release(&view);
+  return r;
+}
+
 static PyMethodDef module_methods[] = {
     {"version", mod_version, METH_NOARGS, "version()\n--\n\nVersion of the linked libjalon."},
+    {"loads", mod_loads, METH_O,
+     "loads(json)\n--\n\nThe JSON converter diagnose() uses (str or UTF-8 bytes); equals "
+     "json.loads except that NaN and Infinity literals are refused."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module_def = {
