@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/json.h"
+#include "clea/clea.h"
 #include "api/result.h"
 #include "model/model.h"
 #include "text/tokenize.h"
@@ -261,14 +262,14 @@ static int add_clea(cJSON *root, const jalon_result *r, sbuf *b) {
     for (uint32_t k = 0; !rc && k < cd->ev_count; k++) {
       if ((size_t)cd->ev_first + k >= r->n_clea_ev) return JALON_EINTERNAL;
       const jr_clea_ev *e = &r->clea_ev[cd->ev_first + k];
-      if (e->sub >= m->n_clea_subs || (e->from_job && (e->fiche >= m->n_fiches || e->item >= m->n_items)) ||
+      if ((e->sub >= m->n_clea_subs && e->sub != JK_DOMAIN_ONLY) || (e->from_job && (e->fiche >= m->n_fiches || e->item >= m->n_items)) ||
           (!e->from_job && (e->start > e->end || e->end > r->text_len)))
         return JALON_EINTERNAL;
       cJSON *eo = push_object(ev);
       rc = eo ? 0 : JALON_ENOMEM;
       if (!rc) rc = add_str(eo, "source", e->from_job ? "experience" : "text");
       if (!rc) rc = add_str(eo, "kind", e->need ? "need" : "has");
-      if (!rc) rc = add_str(eo, "subdomain", jm_str(m, m->clea_subs[e->sub].code));
+      if (!rc && e->sub != JK_DOMAIN_ONLY) rc = add_str(eo, "subdomain", jm_str(m, m->clea_subs[e->sub].code));
       if (!rc && e->from_job) {
         char code[16];
         snprintf(code, sizeof code, "%u", m->items[e->item].code_ogr);

@@ -14,7 +14,8 @@
 typedef struct jk_pattern {
   pcre2_code *code;
   int kind;
-  int sub;
+  int sub;    /* sub-domain index, or JK_DOMAIN_ONLY */
+  int domain; /* 1..7 for JK_DOMAIN_ONLY patterns */
 } jk_pattern;
 
 struct jk_set {
@@ -72,7 +73,10 @@ int jk_set_compile(jk_set **out, const char *source, const char *name, int (*fin
     }
     memcpy(code, c0, (size_t)(c1 - c0));
     code[c1 - c0] = 0;
-    int sub = find_sub(ud, code);
+    /* A bare domain number ("1") marks a sign that concerns the whole domain
+     * ("mon français est moyen"); rules must name a sub-domain. */
+    int domain = code[0] >= '1' && code[0] <= '7' && !code[1] ? code[0] - '0' : 0;
+    int sub = domain && kind != JK_RULE ? JK_DOMAIN_ONLY : find_sub(ud, code);
     if (sub < 0) {
       rc = ju_error(err, JALON_EFORMAT, "%s:%zu: unknown CléA sub-domain \"%s\"", name, lineno, code);
       break;
@@ -100,7 +104,7 @@ int jk_set_compile(jk_set **out, const char *source, const char *name, int (*fin
       rc = ju_error(err, JALON_ENOMEM, "out of memory compiling CléA cues");
       break;
     }
-    s->p[s->n++] = (jk_pattern){re, kind, sub};
+    s->p[s->n++] = (jk_pattern){re, kind, sub, domain};
   }
   if (rc) {
     jk_set_free(s);
@@ -126,12 +130,18 @@ uint32_t jk_rules_mask(const jk_set *s, const char *folded, size_t len, void *md
   return mask;
 }
 
-/* "je ne sais pas utiliser excel": a negation just before a cue flips it. */
+/* "je ne sais pas utiliser excel": a negation just before a sign that the
+ * person holds a skill turns it into a need. The look-back stops at the
+ * clause: "l'écrit c'est pas mon fort et l'informatique…" negates nothing
+ * after "et". Need patterns carry their own negations and are not flipped. */
 static int negated(const jt_tokens *t, size_t tok) {
   static const char *const neg[] = {"ne", "n'", "pas", "jamais", "aucun", "aucune", "sans", "nul", "nulle"};
-  size_t from = tok > 4 ? tok - 4 : 0;
-  for (size_t i = from; i < tok; i++) {
-    if (t->v[tok].sentence != t->v[i].sentence) continue;
+  static const char *const stop[] = {"et", "mais", "ou", "puis", "car", "donc"};
+  for (size_t back = 1; back <= 4 && back <= tok; back++) {
+    size_t i = tok - back;
+    if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
+    for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
+      if (strcmp(jt_fold(t, i), stop[k]) == 0) return 0;
     for (size_t k = 0; k < sizeof neg / sizeof *neg; k++)
       if (strcmp(jt_fold(t, i), neg[k]) == 0) return 1;
   }
@@ -180,20 +190,30 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
       }
       size_t last = lo;
       while (last + 1 < t->n && tok_off[last + 1] < ov[1]) last++;
-      int need = (p->kind == JK_NEED) != negated(t, lo);
-      int d = m->clea_subs[p->sub].domain - 1;
+      int need = p->kind == JK_NEED || negated(t, lo);
+      int d = p->sub == JK_DOMAIN_ONLY ? p->domain - 1 : m->clea_subs[p->sub].domain - 1;
       if (d >= 0 && d < JK_DOMAINS && t->n) {
-        if (need) text_need[d]++;
-        else text_has[d]++;
-        unsigned *count = need ? &text_need[d] : &text_has[d];
-        if (*count <= MAX_TEXT_EV) {
-          jr_clea_ev ev = {(uint8_t)p->sub, (uint8_t)need, 0, (uint8_t)d, t->v[lo].start, t->v[last].end, 0, 0};
-          if (push_ev(r, ev)) return JALON_ENOMEM;
-        }
+        jr_clea_ev ev = {(uint8_t)p->sub, (uint8_t)need, 0, (uint8_t)d, t->v[lo].start, t->v[last].end, 0, 0};
+        if (push_ev(r, ev)) return JALON_ENOMEM;
       }
       off = ov[1] > off ? ov[1] : off + 1;
     }
   }
+  /* A sign of need that contains a sign of holding ("rendre la monnaie c'est
+   * dur pour moi") is a need only; then count and cap per domain. */
+  size_t w = 0;
+  for (size_t i = 0; i < r->n_clea_ev; i++) {
+    const jr_clea_ev *e = &r->clea_ev[i];
+    int drop = 0;
+    for (size_t k = 0; k < r->n_clea_ev && !e->need && !drop; k++) {
+      const jr_clea_ev *o = &r->clea_ev[k];
+      drop = o->need && o->pad == e->pad && o->start < e->end && e->start < o->end;
+    }
+    unsigned *count = e->need ? &text_need[e->pad] : &text_has[e->pad];
+    if (drop || ++*count > MAX_TEXT_EV) continue;
+    r->clea_ev[w++] = *e;
+  }
+  r->n_clea_ev = w;
   /* 2. Jobs held: competences of the experience fiches, through the rules. */
   for (size_t e = 0; e < r->n_experience; e++) {
     const jm_fiche *f = &m->fiches[r->experience[e].fiche];
@@ -215,7 +235,7 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
     jr_clea_domain *cd = &r->clea[r->clea_ev[i].pad];
     if (!cd->ev_count) cd->ev_first = (uint32_t)i;
     cd->ev_count++;
-    cd->subs |= 1u << r->clea_ev[i].sub;
+    if (r->clea_ev[i].sub != JK_DOMAIN_ONLY) cd->subs |= 1u << r->clea_ev[i].sub;
   }
   for (int d = 0; d < JK_DOMAINS; d++) {
     jr_clea_domain *cd = &r->clea[d];

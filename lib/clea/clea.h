@@ -14,6 +14,7 @@
 
 #define JK_DOMAINS 7
 #define JK_MAX_SUBS 32 /* sub-domains fit a uint32_t mask */
+#define JK_DOMAIN_ONLY 255 /* evidence about a whole domain, no sub-domain */
 
 enum jk_kind { JK_HAS = 1, JK_NEED = 2, JK_RULE = 3 };
 

@@ -78,13 +78,18 @@ def _from_c(exc, cls=None):
     return cls(code, message, message_fr)
 
 
+# One encoder for every call: json.dumps(..., ensure_ascii=False) would make
+# a new JSONEncoder each time. Non-ASCII stays raw UTF-8: shorter to parse.
+_encoder = json.JSONEncoder(ensure_ascii=False)
+
+
 def _encode(request):
     """Request JSON as UTF-8 bytes. A str that cannot be UTF-8 (lone
     surrogates) is passed on as is, so the library, not Python, refuses it."""
     if isinstance(request, (bytes, bytearray, memoryview)):
         return request
     if not isinstance(request, str):
-        request = json.dumps(request, ensure_ascii=False)
+        request = _encoder.encode(request)
     return request.encode("utf-8", "surrogatepass")
 
 
