@@ -79,3 +79,15 @@ Test(clea, test_clea_json_reports_sources_and_spans) {
   cr_expect_not_null(strstr(out, "l'informatique me fait peur"));
   jalon_free(out);
 }
+
+Test(clea, test_soft_skills_are_read_and_held_in_the_gap) {
+  const char *req = "{\"text\":\"je suis patiente et j'aime le contact, je ne suis pas autonome\",\"target\":\"K1304\"}";
+  char *out = NULL;
+  cr_assert_eq(jalon_diagnose_json(&out, ws, req, strlen(req), NULL), 0);
+  cr_expect_not_null(strstr(out, "\"soft_skills\":["));
+  cr_expect_not_null(strstr(out, "Faire preuve de contrôle de soi"));
+  cr_expect_not_null(strstr(out, "\"text\":\"je suis patiente\""));
+  /* "je ne suis pas autonome" is no sign of autonomy. */
+  cr_expect_null(strstr(out, "\"label\":\"Faire preuve d'autonomie\",\"evidence\""));
+  jalon_free(out);
+}

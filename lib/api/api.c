@@ -25,7 +25,7 @@ int jalon_workspace_new(jalon_workspace **out, const jalon_model *m, jalon_error
   }
   rc = jx_scratch_init(&ws->scratch, m);
   if (!rc) rc = jq_ws_new(&ws->cues, m->cues);
-  if (!rc && m->clea && !(ws->clea_md = jk_match_data_new(m->clea))) rc = JALON_ENOMEM;
+  if (!rc && (m->clea || m->soft) && !(ws->clea_md = jk_match_data_new(m->clea))) rc = JALON_ENOMEM;
   if (rc) {
     jq_ws_free(ws->cues);
     jx_scratch_free(&ws->scratch);
@@ -79,6 +79,7 @@ void jalon_result_free(jalon_result *r) {
   free(r->gap.missing);
   free(r->gap.nearby);
   free(r->clea_ev);
+  free(r->soft);
   free(r);
 }
 
@@ -151,14 +152,13 @@ int jalon_diagnose(jalon_result **out, jalon_workspace *ws, const char *text, si
   rc = jq_annotate(ws->cues, ws->model->cues, &ws->text, current_year(), &clauses, &n_clauses);
   if (!rc) rc = jx_match(ws->model, &ws->scratch, &ws->text, &ws->title, clauses, n_clauses, opts ? opts->max_jobs : 0, r);
   if (!rc) rc = text_stems(ws);
+  const char *fb = NULL;
+  size_t fl = 0;
+  const size_t *to = NULL;
+  if (!rc) jq_folded(ws->cues, &fb, &fl, &to);
+  if (!rc && ws->clea_md) rc = jk_soft_skills(ws->model, ws->clea_md, &ws->text, fb, fl, to, r);
   if (!rc) rc = jg_gap(ws->model, target, &ws->text, ws->stems, r);
-  if (!rc && ws->clea_md) {
-    const char *fb;
-    size_t fl;
-    const size_t *to;
-    jq_folded(ws->cues, &fb, &fl, &to);
-    rc = jk_profile(ws->model, ws->clea_md, &ws->text, fb, fl, to, r);
-  }
+  if (!rc && ws->clea_md) rc = jk_profile(ws->model, ws->clea_md, &ws->text, fb, fl, to, r);
   if (rc) {
     jalon_result_free(r);
     return ju_error(err, rc, "matching failed: %s", jalon_strerror(rc));

@@ -226,6 +226,32 @@ static int add_gap_items(cJSON *g, const char *key, const jalon_result *r, const
   return 0;
 }
 
+/* "soft_skills": ROME savoir-être the text shows, with where. */
+static int add_soft(cJSON *root, const jalon_result *r, sbuf *b) {
+  const jalon_model *m = r->model;
+  cJSON *arr = cJSON_AddArrayToObject(root, "soft_skills");
+  if (!arr) return JALON_ENOMEM;
+  for (size_t i = 0; i < r->n_soft; i++) {
+    const jr_soft *s = &r->soft[i];
+    if (s->item >= m->n_items || s->start > s->end || s->end > r->text_len) return JALON_EINTERNAL;
+    char code[16];
+    snprintf(code, sizeof code, "%u", m->items[s->item].code_ogr);
+    cJSON *o = push_object(arr);
+    const char *t = o ? substr(b, r->text + s->start, s->end - s->start) : NULL;
+    int rc = t ? 0 : JALON_ENOMEM;
+    if (!rc) rc = add_str(o, "code", code);
+    if (!rc) rc = add_str(o, "label", jm_str(m, m->items[s->item].label));
+    cJSON *ev = rc ? NULL : cJSON_AddArrayToObject(o, "evidence");
+    cJSON *e = ev ? push_object(ev) : NULL;
+    if (!rc && !e) rc = JALON_ENOMEM;
+    if (!rc) rc = add_num(e, "start", s->start);
+    if (!rc) rc = add_num(e, "end", s->end);
+    if (!rc) rc = add_str(e, "text", t);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 static const char *clea_status(int s) {
   return s == JR_CLEA_ACQUIRED ? "acquired" : s == JR_CLEA_TO_DEVELOP ? "to_develop" : "unknown";
 }
@@ -336,6 +362,7 @@ static int build_response(cJSON **out, const jalon_result *r) {
   if (!rc) rc = add_corrections(root, r, &b);
   if (!rc && r->gap.target != JR_NONE) rc = add_gap(root, r, &b);
   if (!rc && r->has_clea) rc = add_clea(root, r, &b);
+  if (!rc && r->model->soft) rc = add_soft(root, r, &b);
   cJSON *conf = rc ? NULL : cJSON_AddObjectToObject(root, "confidence");
   if (!rc && !conf) rc = JALON_ENOMEM;
   if (!rc) rc = add_num(conf, "margin", round4(r->margin));

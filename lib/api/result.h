@@ -67,6 +67,12 @@ typedef struct jr_clea_ev {
   uint32_t fiche, item; /* job and competence (from_job == 1) */
 } jr_clea_ev;
 
+/* A ROME savoir-être the text shows ("je suis patiente"). */
+typedef struct jr_soft {
+  uint32_t item;
+  uint32_t start, end;
+} jr_soft;
+
 enum jr_clea_status { JR_CLEA_UNKNOWN = 0, JR_CLEA_ACQUIRED = 1, JR_CLEA_TO_DEVELOP = 2 };
 
 typedef struct jr_clea_domain {
@@ -88,6 +94,8 @@ struct jalon_result {
   jr_span *spans;
   size_t n_spans, spans_cap;
   jr_gap gap;
+  jr_soft *soft;      /* soft skills (ROME savoir-être) read in the text */
+  size_t n_soft;
   int has_clea;       /* the model has CléA sources */
   jr_clea_domain clea[7];
   jr_clea_ev *clea_ev;

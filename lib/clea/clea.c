@@ -165,6 +165,42 @@ static int cmp_ev(const void *a, const void *b) {
   return x->sub < y->sub ? -1 : x->sub > y->sub;
 }
 
+/* Token holding byte ov0 of the folded text. */
+static size_t token_at(const size_t *tok_off, size_t n, size_t ov0) {
+  size_t lo = 0, hi = n;
+  while (hi - lo > 1) {
+    size_t mid = (lo + hi) / 2;
+    if (tok_off[mid] <= ov0) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+int jk_soft_skills(const jalon_model *m, void *md, const jt_tokens *t, const char *buf, size_t len,
+                   const size_t *tok_off, jalon_result *r) {
+  const jk_set *s = m->soft;
+  if (!s || !t->n) return 0;
+  size_t cap = 0;
+  for (size_t i = 0; i < s->n; i++) {
+    const jk_pattern *p = &s->p[i];
+    for (size_t off = 0; off < len;) {
+      int rc = pcre2_match(p->code, (PCRE2_SPTR)buf, len, off, 0, md, NULL);
+      if (rc < 0) break;
+      PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+      off = ov[1] > off ? ov[1] : off + 1;
+      size_t lo = token_at(tok_off, t->n, ov[0]), last = lo;
+      while (last + 1 < t->n && tok_off[last + 1] < ov[1]) last++;
+      if (negated(t, lo)) continue;
+      int seen = 0;
+      for (size_t k = 0; k < r->n_soft && !seen; k++) seen = r->soft[k].item == (uint32_t)p->sub;
+      if (seen) continue;
+      if (ju_reserve(&r->soft, &cap, r->n_soft + 1, sizeof *r->soft)) return JALON_ENOMEM;
+      r->soft[r->n_soft++] = (jr_soft){(uint32_t)p->sub, t->v[lo].start, t->v[last].end};
+    }
+  }
+  return 0;
+}
+
 #define MAX_TEXT_EV 4
 #define MAX_JOB_EV 3
 

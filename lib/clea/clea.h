@@ -41,4 +41,9 @@ struct jalon_model;
 int jk_profile(const struct jalon_model *m, void *match_data, const jt_tokens *t, const char *buf, size_t len,
                const size_t *tok_off, jalon_result *r);
 
+/* Fills r->soft from the soft-skill cues of the model (m->soft), one entry
+ * per savoir-être, first mention; a negation just before cancels a match. */
+int jk_soft_skills(const struct jalon_model *m, void *match_data, const jt_tokens *t, const char *buf, size_t len,
+                   const size_t *tok_off, jalon_result *r);
+
 #endif

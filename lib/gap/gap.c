@@ -105,6 +105,14 @@ int jg_gap(const jalon_model *m, uint32_t target, const jt_tokens *text, const u
     }
     uint32_t a = 0, b = 0;
     float tc = text_cover(m, fi->item, text, stems, &a, &b);
+    /* Soft skills are said in other words ("je suis patiente"): the cue
+     * lexicon found them, with their span. */
+    for (size_t k = 0; k < r->n_soft; k++)
+      if (r->soft[k].item == fi->item) {
+        tc = 1;
+        a = r->soft[k].start;
+        b = r->soft[k].end;
+      }
     if (tc >= TEXT_COVER && tc >= gi.held) {
       gi.held = tc > 1 ? 1 : tc;
       gi.source = JR_GAP_FROM_TEXT;

@@ -284,6 +284,7 @@ static int read_clea(jc *c) {
   if (!c->clea_src || !c->clea_subs.n) {
     if (!c->clea_src) jc_warn(c, "%s not found: the model has no CléA cues", path);
     free(c->clea_src);
+  free(c->soft_src);
     c->clea_src = strdup("");
     if (!c->clea_src) return jc_nomem(c);
   }
@@ -321,6 +322,31 @@ static int read_clea(jc *c) {
   jk_match_data_free(md);
   jk_set_free(set);
   return rc;
+}
+
+static int find_soft_item(void *ud, const char *code) {
+  jc *c = ud;
+  uint32_t it = ju_strmap_get(&c->item_map, code, strlen(code));
+  return it != UINT32_MAX && c->items.v[it].kind == JM_ITEM_SAVOIR_ETRE ? (int)it : -1;
+}
+
+/* Soft-skill cues: optional; a pattern naming an item that is not a ROME
+ * savoir-être fails the build. */
+static int read_softskills(jc *c) {
+  char path[4200];
+  int rc;
+  snprintf(path, sizeof path, "%s/softskills/softskills.txt", c->o->models_dir);
+  c->soft_src = slurp_text(path, &rc);
+  if (rc) return jc_nomem(c);
+  if (!c->soft_src) {
+    jc_warn(c, "%s not found: no soft skills read from texts", path);
+    c->soft_src = strdup("");
+    return c->soft_src ? 0 : jc_nomem(c);
+  }
+  jk_set *set = NULL;
+  rc = jk_set_compile(&set, c->soft_src, path, find_soft_item, c, c->err);
+  jk_set_free(set);
+  return rc == JALON_EFORMAT ? JALON_EDATA : rc;
 }
 
 static int read_fiches(jc *c) {
@@ -772,6 +798,7 @@ static void jc_free(jc *c) {
   JU_FREE(c->fuzzy_phon); JU_FREE(c->fuzzy_del);
   free(c->cues_src);
   free(c->clea_src);
+  free(c->soft_src);
   JU_FREE(c->clea_subs);
   JU_FREE(c->item_clea);
   JU_FREE(c->sorted_fiche_items_unused);
@@ -803,6 +830,7 @@ int jm_compile(const jm_compile_options *o, jalon_error **err) {
   if (!rc) rc = read_mobility(&c);
   if (!rc) rc = read_synonyms(&c);
   if (!rc) rc = read_clea(&c);
+  if (!rc) rc = read_softskills(&c);
   if (!rc) rc = jc_build_index(&c);
   if (!rc) rc = jc_write(&c);
   jc_free(&c);

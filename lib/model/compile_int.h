@@ -57,6 +57,7 @@ typedef struct jc {
   JU_VEC(jm_posting) sorted_fiche_items_unused;
   char *cues_src;       /* models/cues/cues.txt, checked by compiling it */
   char *clea_src;       /* models/clea/clea.txt, or "" */
+  char *soft_src;       /* models/softskills/softskills.txt, or "" */
   JU_VEC(jm_clea_sub) clea_subs;
   JU_VEC(uint32_t) item_clea;
   char rome_version[16];

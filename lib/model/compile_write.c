@@ -44,6 +44,7 @@ int jc_write(jc *c) {
       {JM_S_CLEA_SUBS, sizeof(jm_clea_sub), c->clea_subs.v, c->clea_subs.n},
       {JM_S_CLEA_SRC, 1, c->clea_src, strlen(c->clea_src) + 1},
       {JM_S_ITEM_CLEA, sizeof(uint32_t), c->item_clea.v, c->item_clea.n},
+      {JM_S_SOFT_SRC, 1, c->soft_src, strlen(c->soft_src) + 1},
   };
   size_t ns = sizeof secs / sizeof *secs;
   size_t off = align8(sizeof(jm_header) + ns * sizeof(jm_section));

@@ -58,6 +58,7 @@ enum jm_section_id {
   JM_S_CLEA_SUBS,       /* jm_clea_sub: the CléA sub-domains, from the referential CSV */
   JM_S_CLEA_SRC,        /* char: models/clea/clea.txt, NUL-terminated (empty: no CléA cues) */
   JM_S_ITEM_CLEA,       /* uint32_t per item: mask of CléA sub-domains its label gives evidence of */
+  JM_S_SOFT_SRC,        /* char: models/softskills/softskills.txt, NUL-terminated (may be empty) */
   JM_S_COUNT_
 };
 

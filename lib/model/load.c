@@ -141,6 +141,17 @@ static int find_sub(void *ud, const char *code) {
   return -1;
 }
 
+/* Soft-skill cues name ROME savoir-être items by code_ogr. */
+static int find_soft_item(void *ud, const char *code) {
+  const jalon_model *m = ud;
+  char *end;
+  unsigned long ogr = strtoul(code, &end, 10);
+  if (*end || end == code) return -1;
+  for (size_t i = 0; i < m->n_items; i++)
+    if (m->items[i].code_ogr == ogr && m->items[i].kind == JM_ITEM_SAVOIR_ETRE) return (int)i;
+  return -1;
+}
+
 static int parse(jalon_model *m, jalon_error **err) {
   jm_header h;
   if (m->size < sizeof h) return BAD("%s: %zu bytes, too short to be a Jalon model", m->path, m->size);
@@ -188,6 +199,7 @@ static int parse(jalon_model *m, jalon_error **err) {
       {JM_S_CLEA_SUBS, sizeof(jm_clea_sub), (const void **)&m->clea_subs, &m->n_clea_subs},
       {JM_S_CLEA_SRC, 1, (const void **)&m->clea_src, &m->n_clea_src},
       {JM_S_ITEM_CLEA, sizeof(uint32_t), (const void **)&m->item_clea, &m->n_item_clea},
+      {JM_S_SOFT_SRC, 1, (const void **)&m->soft_src, &m->n_soft_src},
   };
   size_t nwant = sizeof want / sizeof *want;
   for (size_t w = 0; w < nwant; w++) {
@@ -210,6 +222,9 @@ static int parse(jalon_model *m, jalon_error **err) {
   if (rc) return rc;
   if (!m->n_clea_src || m->clea_src[m->n_clea_src - 1] != 0) return BAD("%s: CléA cues not terminated", m->path);
   if (m->clea_src[0] && m->n_clea_subs) rc = jk_set_compile(&m->clea, m->clea_src, "model CléA cues", find_sub, m, err);
+  if (rc) return rc;
+  if (!m->n_soft_src || m->soft_src[m->n_soft_src - 1] != 0) return BAD("%s: soft-skill cues not terminated", m->path);
+  if (m->soft_src[0]) rc = jk_set_compile(&m->soft, m->soft_src, "model soft-skill cues", find_soft_item, m, err);
   return rc;
 }
 
@@ -310,6 +325,7 @@ void jalon_model_free(jalon_model *m) {
   if (!m) return;
   jq_set_free(m->cues);
   jk_set_free(m->clea);
+  jk_set_free(m->soft);
   if (m->mapped == 1) munmap((void *)m->base, m->size);
   else if (m->mapped == 0) free((void *)m->base);
   free(m->path);

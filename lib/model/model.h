@@ -44,6 +44,8 @@ struct jalon_model {
   const char *clea_src; size_t n_clea_src;
   const uint32_t *item_clea; size_t n_item_clea;
   struct jk_set *clea;  /* compiled at open from clea_src; NULL without CléA cues */
+  const char *soft_src; size_t n_soft_src;
+  struct jk_set *soft;  /* soft-skill cues; pattern "sub" = item index */
   const uint32_t *item_term_first; size_t n_item_term_first;
   struct jq_set *cues;  /* compiled at open from cues_src */
   float avg_doc_len;

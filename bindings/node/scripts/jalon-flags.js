@@ -1,0 +1,38 @@
+// Compiler and linker flags for libjalon, printed for binding.gyp.
+// JALON_BUILD_ROOT set (by build.sh): a Meson build tree, headers from
+// JALON_SOURCE_ROOT/include, libjalon.so from <build>/lib with an rpath to it.
+// Otherwise: an installed libjalon, through pkg-config.
+'use strict';
+const { execFileSync } = require('child_process');
+const path = require('path');
+
+const what = process.argv[2];
+const build = process.env.JALON_BUILD_ROOT;
+
+function pkgConfig(...args) {
+  return execFileSync('pkg-config', [...args, 'jalon'], { encoding: 'utf8' }).trim();
+}
+
+let out;
+if (build) {
+  const src = process.env.JALON_SOURCE_ROOT || path.resolve(__dirname, '..', '..', '..');
+  const lib = path.join(build, 'lib');
+  out = {
+    '--include-dirs': [path.join(src, 'include')],
+    '--libs': [`-L${lib}`, '-ljalon'],
+    '--ldflags': [`-Wl,-rpath,${lib}`],
+  }[what];
+} else {
+  const libdir = pkgConfig('--variable=libdir');
+  out = {
+    '--include-dirs': pkgConfig('--cflags-only-I').split(/\s+/).filter(Boolean)
+      .map((f) => f.slice(2)),
+    '--libs': pkgConfig('--libs').split(/\s+/).filter(Boolean),
+    '--ldflags': libdir ? [`-Wl,-rpath,${libdir}`] : [],
+  }[what];
+}
+if (!out) {
+  console.error('usage: jalon-flags.js --include-dirs | --libs | --ldflags');
+  process.exit(2);
+}
+console.log(out.join(' '));
