@@ -266,7 +266,8 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
     }
   }
   /* 3. Group evidence by domain; the text beats what jobs imply. */
-  qsort(r->clea_ev, r->n_clea_ev, sizeof *r->clea_ev, cmp_ev);
+  /* qsort's base must not be NULL, even for 0 elements (C11 7.22.5; UBSan). */
+  if (r->n_clea_ev) qsort(r->clea_ev, r->n_clea_ev, sizeof *r->clea_ev, cmp_ev);
   for (size_t i = 0; i < r->n_clea_ev; i++) {
     jr_clea_domain *cd = &r->clea[r->clea_ev[i].pad];
     if (!cd->ev_count) cd->ev_first = (uint32_t)i;

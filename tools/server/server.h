@@ -3,14 +3,13 @@
 #ifndef JALON_TOOLS_SERVER_H
 #define JALON_TOOLS_SERVER_H
 
+#include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 
 #include "jalon/jalon.h"
-
-/* The verb, wired into the `jalon` dispatcher (argv[0] is "serve"). */
-int cli_serve(int argc, char **argv);
+#include "serve.h"
 
 /* Limits. One request carries one text plus a few small fields, so the
  * body limit of POST /v1/diagnose is the library's own request limit
@@ -55,7 +54,6 @@ typedef struct srv {
 /* ---- http.c ---- */
 
 /* libmicrohttpd callbacks; cls is the srv. */
-struct MHD_Connection;
 enum MHD_Result srv_handle(void *cls, struct MHD_Connection *c, const char *url,
                            const char *method, const char *version, const char *upload_data,
                            size_t *upload_data_size, void **con_cls);

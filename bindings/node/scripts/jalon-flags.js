@@ -1,7 +1,8 @@
 // Compiler and linker flags for libjalon, printed for binding.gyp.
 // JALON_BUILD_ROOT set (by build.sh): a Meson build tree, headers from
 // JALON_SOURCE_ROOT/include, libjalon.so from <build>/lib with an rpath to it.
-// Otherwise: an installed libjalon, through pkg-config.
+// Otherwise: libjalon through pkg-config (installed, or a build tree's
+// meson-uninstalled/ on PKG_CONFIG_PATH).
 'use strict';
 const { execFileSync } = require('child_process');
 const path = require('path');
@@ -24,9 +25,12 @@ if (build) {
   }[what];
 } else {
   const libdir = pkgConfig('--variable=libdir');
+  // A build found through PKG_CONFIG_PATH=<build>/meson-uninstalled: its .pc
+  // names the source tree (srcdir) but not the public headers in it.
+  const srcdir = pkgConfig('--variable=srcdir');
   out = {
     '--include-dirs': pkgConfig('--cflags-only-I').split(/\s+/).filter(Boolean)
-      .map((f) => f.slice(2)),
+      .map((f) => f.slice(2)).concat(srcdir ? [path.join(srcdir, 'include')] : []),
     '--libs': pkgConfig('--libs').split(/\s+/).filter(Boolean),
     '--ldflags': libdir ? [`-Wl,-rpath,${libdir}`] : [],
   }[what];

@@ -151,13 +151,20 @@ static PyObject *parse_escaped(jpy_parser *ps, const char *begin) {
 static PyObject *parse_string(jpy_parser *ps) {
   const char *begin = ++ps->p;
   const char *p = begin;
-  /* The common case, no escape: one decode straight from the text. */
+  unsigned char high = 0; /* OR of the bytes: bit 7 set when not ASCII */
+  /* The common case, no escape: one decode straight from the text, or for
+   * ASCII (codes, most evidence words) a plain copy. */
   while (p < ps->end) {
     unsigned char c = (unsigned char)*p;
     if (c == '"') {
       ps->p = p + 1;
-      return PyUnicode_DecodeUTF8(begin, p - begin, "surrogatepass");
+      Py_ssize_t n = p - begin;
+      if (high & 0x80) return PyUnicode_DecodeUTF8(begin, n, "surrogatepass");
+      PyObject *s = PyUnicode_New(n, 127);
+      if (s) memcpy(PyUnicode_1BYTE_DATA(s), begin, (size_t)n);
+      return s;
     }
+    high |= c;
     if (c == '\\') {
       ps->p = p;
       return parse_escaped(ps, begin);

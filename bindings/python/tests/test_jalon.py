@@ -186,6 +186,39 @@ class BindingTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             _jalon.loads("[" * 1000 + "]" * 1000)
 
+    def test_the_response_converter_agrees_with_json_loads_on_mutations(self):
+        # Random byte edits of a real response (fixed seed): the converter
+        # must agree with json.loads, value for value or ValueError for
+        # ValueError, and never crash (this test also runs under ASan).
+        import random
+        rng = random.Random(7)
+        base = self.model.diagnose_json({"text": VENDEUSE + " \"guillemets\"\n€ 😀"}).encode()
+        alphabet = b'{}[]:,"\\u0123456789.eE+-tfnrl a\xc3\xa9\x00\xff'
+        for _ in range(3000):
+            doc = bytearray(base)
+            for _ in range(rng.randint(1, 4)):
+                i = rng.randrange(len(doc))
+                op = rng.random()
+                if op < 0.4:
+                    doc[i] = rng.choice(alphabet)
+                elif op < 0.7:
+                    del doc[i]
+                else:
+                    doc[i:i] = bytes([rng.choice(alphabet)])
+            doc = bytes(doc)
+            try:
+                want = repr(json.loads(doc))
+            except ValueError:
+                want = ValueError
+            if want is not ValueError and re.search(r"\b(NaN|Infinity)\b", doc.decode(
+                    "utf-8", "replace")):
+                continue  # literals json.loads accepts and the contract never has
+            try:
+                got = repr(_jalon.loads(doc))
+            except ValueError:
+                got = ValueError
+            self.assertEqual(got, want, doc)
+
     # ---- batches and threads ----
 
     def test_batch_keeps_order_and_inlines_errors(self):

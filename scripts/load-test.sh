@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Load test of `jalon serve` on loopback with wrk: 2 server threads, POST /v1/diagnose
+# with the eval-dev offers (converted to a temporary folder, never into the repository).
+# Prints throughput, latency percentiles, errors, and the server's RSS at start and end.
+#
+#   bash scripts/load-test.sh [SECONDS]        (default 60)
+# Environment: JALON_SERVE (server program; default build/tools/jalon, then
+# build/tools/server/jalon-serve), JALON_MODEL, LOAD_CONNECTIONS (default 8),
+# LOAD_THREADS (wrk threads, default 2), LOAD_SERVER_THREADS (default 2),
+# LOAD_MIN_RPS / LOAD_MAX_P99_MS (targets; a miss is reported, and fails with LOAD_STRICT=1).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+seconds=${1:-60}
+conns=${LOAD_CONNECTIONS:-8}
+wrk_threads=${LOAD_THREADS:-2}
+srv_threads=${LOAD_SERVER_THREADS:-2}
+min_rps=${LOAD_MIN_RPS:-2000}
+max_p99=${LOAD_MAX_P99_MS:-20}
+
+command -v wrk >/dev/null || { echo "load-test: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+serve=()
+if [[ -n "${JALON_SERVE:-}" ]]; then
+  serve=("$JALON_SERVE")
+elif [[ -x build/tools/jalon ]] && build/tools/jalon serve --help >/dev/null 2>&1; then
+  serve=(build/tools/jalon serve)
+elif [[ -x build/tools/server/jalon-serve ]]; then
+  serve=(build/tools/server/jalon-serve)
+else
+  echo "load-test: no server built (build/tools/jalon serve or build/tools/server/jalon-serve)" >&2
+  exit 1
+fi
+[[ "$(basename "${serve[0]}")" == jalon ]] && [[ ${#serve[@]} -eq 1 ]] && serve+=(serve)
+export JALON_MODEL="${JALON_MODEL:-$root/build/models/jalon-rome.model}"
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+  [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# The eval-dev offers as requests {id, title, text, rome}; "rome" is an unknown field
+# to the server and ignored. Both sets: 579 texts of a few hundred to a few thousand bytes.
+# LOAD_SET=short swaps them for short self-descriptions (a few dozen bytes), which shows
+# the server's own cost apart from the engine's.
+if [[ "${LOAD_SET:-evaldev}" == short ]]; then
+  for t in "caissière 6 ans" "je suis cariste et je voudrais devenir formateur" \
+           "aide à domicile" "serveur en brasserie" "j'ai été maçon, je ne veux plus" \
+           "vendeuse en boulangerie" "ede a domicil" "plombier chauffagiste"; do
+    printf '{"text":"%s"}\n' "$t"
+  done >"$tmp/bodies.jsonl"
+else
+  python3 tools/evaldev_to_jsonl.py --general "$tmp/general.jsonl" --it "$tmp/it.jsonl" >&2
+  cat "$tmp/general.jsonl" "$tmp/it.jsonl" >"$tmp/bodies.jsonl"
+fi
+export LOAD_BODIES="$tmp/bodies.jsonl"
+
+"${serve[@]}" --port 0 --bind 127.0.0.1 --threads "$srv_threads" --quiet 2>"$tmp/server.log" &
+pid=$!
+port=
+for _ in $(seq 100); do
+  port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/server.log")
+  [[ -n "$port" ]] && break
+  sleep 0.1
+done
+[[ -n "$port" ]] || { echo "load-test: the server did not start" >&2; cat "$tmp/server.log" >&2; exit 1; }
+url="http://127.0.0.1:$port"
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
+hwm() { awk '/^VmHWM/ {print $2}' "/proc/$pid/status"; }
+
+# One pass over every text first: the responses must all be 200 (a text the server
+# refuses would be counted as a load-test error below) and the pages are warm.
+python3 - "$url" "$LOAD_BODIES" <<'PY'
+import http.client, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+bad = 0
+for line in open(sys.argv[2], encoding="utf-8"):
+    c.request("POST", "/v1/diagnose", body=line.encode(), headers={"Content-Type": "application/json"})
+    r = c.getresponse(); r.read()
+    bad += r.status != 200
+print(f"warm-up: {sum(1 for _ in open(sys.argv[2]))} texts, {bad} not 200", file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+rss_start=$(rss)
+
+wrk -t "$wrk_threads" -c "$conns" -d "${seconds}s" --latency -s scripts/load-test.lua "$url" >"$tmp/wrk.txt"
+rss_end=$(rss)
+rss_peak=$(hwm)
+health=$(curl -s "$url/v1/health")
+
+# The engine alone on the same texts and thread count, through the CLI (no HTTP), when
+# the `jalon` tool is there: the server's throughput is to be read against it.
+if [[ -x build/tools/jalon ]]; then
+  t0=$(date +%s.%N)
+  for _ in 1 2 3; do cat "$LOAD_BODIES"; done |
+    build/tools/jalon diagnose --batch --jobs "$srv_threads" >/dev/null
+  t1=$(date +%s.%N)
+  n=$(( 3 * $(wc -l <"$LOAD_BODIES") ))
+  echo "engine_only_rps=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n / (b - a)}')" \
+    "(jalon diagnose --batch --jobs $srv_threads, $n texts, no HTTP)"
+fi
+echo "set=${LOAD_SET:-evaldev} texts=$(wc -l <"$LOAD_BODIES") mean_bytes=$(awk '{s += length($0)} END {printf "%.0f", s / NR}' "$LOAD_BODIES")"
+sed -n '/^requests=/,$p' "$tmp/wrk.txt"
+echo "server_threads=$srv_threads wrk_threads=$wrk_threads connections=$conns"
+echo "rss_start_kib=$rss_start"
+echo "rss_end_kib=$rss_end"
+echo "rss_peak_kib=$rss_peak"
+echo "health=$health"
+
+rps=$(sed -n 's/^throughput_rps=//p' "$tmp/wrk.txt")
+p99=$(sed -n 's/^latency_p99_ms=//p' "$tmp/wrk.txt")
+errs=$(( $(sed -n 's/^socket_errors=//p' "$tmp/wrk.txt") + $(sed -n 's/^non_200=//p' "$tmp/wrk.txt") ))
+verdict=ok
+awk -v r="$rps" -v m="$min_rps" 'BEGIN {exit !(r >= m)}' || verdict="below ${min_rps} req/s"
+awk -v p="$p99" -v m="$max_p99" 'BEGIN {exit !(p <= m)}' || verdict="$verdict; p99 over ${max_p99} ms"
+((errs == 0)) || verdict="$verdict; $errs errors"
+echo "verdict=$verdict"
+if [[ "$verdict" != ok && "${LOAD_STRICT:-0}" == 1 ]]; then exit 1; fi
