@@ -78,6 +78,7 @@ void jalon_result_free(jalon_result *r) {
   free(r->gap.held);
   free(r->gap.missing);
   free(r->gap.nearby);
+  free(r->gap.nearby_score);
   free(r->clea_ev);
   free(r->soft);
   free(r);

@@ -338,6 +338,7 @@ static int add_gap(cJSON *root, const jalon_result *r, sbuf *b) {
     rc = n ? 0 : JALON_ENOMEM;
     if (!rc) rc = add_str(n, "rome", jm_str(m, m->fiches[g->nearby[i]].code));
     if (!rc) rc = add_str(n, "label", jm_str(m, m->fiches[g->nearby[i]].label));
+    if (!rc) rc = add_num(n, "gap", round4(g->nearby_score[i]));
   }
   return rc;
 }

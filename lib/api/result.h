@@ -53,7 +53,8 @@ typedef struct jr_gap {
   double score;       /* 0 = nothing missing, 1 = everything missing */
   jr_gap_item *held, *missing;
   size_t n_held, n_missing;
-  uint32_t *nearby;   /* fiches reachable from the target (ROME mobility) */
+  uint32_t *nearby;   /* mobility links of the target and jobs held, smallest gap first */
+  double *nearby_score; /* their gap scores */
   size_t n_nearby;
 } jr_gap;
 

@@ -69,6 +69,102 @@ static int cmp_gap(const void *x, const void *y) {
   return a->item < b->item ? -1 : a->item > b->item;
 }
 
+/* How much of competence fi of the target the person holds, and from where. */
+static void item_held(const jalon_model *m, uint32_t target, int given, const jm_fiche_item *fi, const jt_tokens *text,
+                      const uint32_t *stems, const jalon_result *r, jr_gap_item *gi) {
+  memset(gi, 0, sizeof *gi);
+  gi->item = fi->item;
+  gi->core = fi->core;
+  gi->from = JR_NONE;
+  gi->weight = item_weight(m, fi);
+  for (size_t e = 0; e < r->n_experience; e++) {
+    const jr_job *j = &r->experience[e];
+    if (j->fiche == target && !given) continue;
+    float c = experience_credit(j->months);
+    if (c > gi->held && fiche_has_item(m, j->fiche, fi->item)) {
+      gi->held = c;
+      gi->source = JR_GAP_FROM_JOB;
+      gi->from = j->fiche;
+    }
+  }
+  uint32_t a = 0, b = 0;
+  float tc = text_cover(m, fi->item, text, stems, &a, &b);
+  /* Soft skills are said in other words ("je suis patiente"): the cue
+   * lexicon found them, with their span. */
+  for (size_t k = 0; k < r->n_soft; k++)
+    if (r->soft[k].item == fi->item) {
+      tc = 1;
+      a = r->soft[k].start;
+      b = r->soft[k].end;
+    }
+  if (tc >= TEXT_COVER && tc >= gi->held) {
+    gi->held = tc > 1 ? 1 : tc;
+    gi->source = JR_GAP_FROM_TEXT;
+    gi->from = JR_NONE;
+    gi->ev_start = a;
+    gi->ev_end = b;
+  }
+}
+
+/* Gap score of one fiche: the weighted share of its competences missing. */
+static double fiche_gap(const jalon_model *m, uint32_t fiche, const jt_tokens *text, const uint32_t *stems,
+                        const jalon_result *r) {
+  const jm_fiche *f = &m->fiches[fiche];
+  double need = 0, lack = 0;
+  for (uint32_t k = 0; k < f->item_count; k++) {
+    jr_gap_item gi;
+    item_held(m, fiche, 0, &m->fiche_items[f->item_first + k], text, stems, r, &gi);
+    need += gi.weight;
+    lack += gi.weight * (1.0 - gi.held);
+  }
+  return need > 0 ? lack / need : 1;
+}
+
+static int listed(const uint32_t *v, size_t n, uint32_t x) {
+  for (size_t i = 0; i < n; i++)
+    if (v[i] == x) return 1;
+  return 0;
+}
+
+/* Nearby jobs: the ROME mobility links of the target and of the jobs held,
+ * ranked by their own gap — the closest jobs the person could aim at. */
+static int nearby(const jalon_model *m, uint32_t target, const jt_tokens *text, const uint32_t *stems, jalon_result *r) {
+  jr_gap *g = &r->gap;
+  uint32_t cand[64];
+  size_t nc = 0;
+  uint32_t from[1 + 5];
+  size_t nf = 0;
+  from[nf++] = target;
+  for (size_t e = 0; e < r->n_experience && nf < 6; e++) from[nf++] = r->experience[e].fiche;
+  for (size_t s = 0; s < nf; s++) {
+    const jm_fiche *f = &m->fiches[from[s]];
+    for (uint32_t k = 0; k < f->mob_count && nc < 64; k++) {
+      uint32_t c = m->mobility[f->mob_first + k].target;
+      int excluded = 0;
+      for (size_t x = 0; x < r->n_excluded; x++) excluded |= r->excluded[x].fiche == c;
+      if (c == target || excluded || listed(cand, nc, c) || listed(from, nf, c)) continue;
+      cand[nc++] = c;
+    }
+  }
+  double score[64];
+  for (size_t i = 0; i < nc; i++) score[i] = fiche_gap(m, cand[i], text, stems, r);
+  /* Selection of the smallest gaps; ties keep mobility order. */
+  for (size_t k = 0; k < nc && g->n_nearby < MAX_NEARBY; k++) {
+    size_t best = k;
+    for (size_t i = k + 1; i < nc; i++)
+      if (score[i] < score[best]) best = i;
+    uint32_t tc = cand[k];
+    double ts = score[k];
+    cand[k] = cand[best];
+    score[k] = score[best];
+    cand[best] = tc;
+    score[best] = ts;
+    g->nearby[g->n_nearby] = cand[k];
+    g->nearby_score[g->n_nearby++] = score[k];
+  }
+  return 0;
+}
+
 int jg_gap(const jalon_model *m, uint32_t target, const jt_tokens *text, const uint32_t *stems, jalon_result *r) {
   jr_gap *g = &r->gap;
   g->target = JR_NONE;
@@ -83,43 +179,13 @@ int jg_gap(const jalon_model *m, uint32_t target, const jt_tokens *text, const u
   g->held = calloc(f->item_count ? f->item_count : 1, sizeof *g->held);
   g->missing = calloc(f->item_count ? f->item_count : 1, sizeof *g->missing);
   g->nearby = calloc(MAX_NEARBY, sizeof *g->nearby);
-  if (!g->held || !g->missing || !g->nearby) return JALON_ENOMEM;
+  g->nearby_score = calloc(MAX_NEARBY, sizeof *g->nearby_score);
+  if (!g->held || !g->missing || !g->nearby || !g->nearby_score) return JALON_ENOMEM;
   double need = 0, lack = 0;
   for (uint32_t k = 0; k < f->item_count; k++) {
     const jm_fiche_item *fi = &m->fiche_items[f->item_first + k];
     jr_gap_item gi;
-    memset(&gi, 0, sizeof gi);
-    gi.item = fi->item;
-    gi.core = fi->core;
-    gi.from = JR_NONE;
-    gi.weight = item_weight(m, fi);
-    for (size_t e = 0; e < r->n_experience; e++) {
-      const jr_job *j = &r->experience[e];
-      if (j->fiche == target && !g->target_given) continue;
-      float c = experience_credit(j->months);
-      if (c > gi.held && fiche_has_item(m, j->fiche, fi->item)) {
-        gi.held = c;
-        gi.source = JR_GAP_FROM_JOB;
-        gi.from = j->fiche;
-      }
-    }
-    uint32_t a = 0, b = 0;
-    float tc = text_cover(m, fi->item, text, stems, &a, &b);
-    /* Soft skills are said in other words ("je suis patiente"): the cue
-     * lexicon found them, with their span. */
-    for (size_t k = 0; k < r->n_soft; k++)
-      if (r->soft[k].item == fi->item) {
-        tc = 1;
-        a = r->soft[k].start;
-        b = r->soft[k].end;
-      }
-    if (tc >= TEXT_COVER && tc >= gi.held) {
-      gi.held = tc > 1 ? 1 : tc;
-      gi.source = JR_GAP_FROM_TEXT;
-      gi.from = JR_NONE;
-      gi.ev_start = a;
-      gi.ev_end = b;
-    }
+    item_held(m, target, g->target_given, fi, text, stems, r, &gi);
     need += gi.weight;
     lack += gi.weight * (1.0 - gi.held);
     if (gi.held >= HELD_MIN) g->held[g->n_held++] = gi;
@@ -132,8 +198,5 @@ int jg_gap(const jalon_model *m, uint32_t target, const jt_tokens *text, const u
   qsort(g->held, g->n_held, sizeof *g->held, cmp_gap);
   qsort(g->missing, g->n_missing, sizeof *g->missing, cmp_gap);
   g->score = need > 0 ? lack / need : 0;
-  /* Mobility links are listed best first (numero_ordre) by the compiler. */
-  for (uint32_t k = 0; k < f->mob_count && g->n_nearby < MAX_NEARBY; k++)
-    g->nearby[g->n_nearby++] = m->mobility[f->mob_first + k].target;
-  return 0;
+  return nearby(m, target, text, stems, r);
 }
