@@ -32,7 +32,7 @@ export JALON_MODEL="$root/$bdir/models/jalon-rome.model"
 scratch="$bdir/corpus-$target"
 keep="fuzz/corpus/$target"
 mkdir -p "$scratch" "$keep"
-args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+args=(-max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1
       -artifact_prefix="$keep/")
 case $target in
   text) args+=(-dict=fuzz/dict/french.dict -max_len=4096) ;;

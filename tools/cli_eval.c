@@ -59,6 +59,9 @@ typedef struct eval_out {
   int has_roles;         /* the line has experience / aspiration / excluded labels */
   unsigned role_tot[4], role_hit[4]; /* by jalon_role: labels, labels in the role's top 3 */
   unsigned excluded_wished; /* excluded jobs also proposed as aspirations */
+  int has_clea;          /* the line has "to_develop" / "acquired" CléA labels */
+  /* CléA counts: [0] all evidence, [1] text evidence only */
+  unsigned dev_tp[2], dev_pred[2], dev_gold, acq_tp[2], acq_pred[2], acq_gold;
 } eval_out;
 
 typedef struct counts {
@@ -73,6 +76,7 @@ typedef struct eval_ctx {
   uint64_t skipped;
   double rr; /* sum of reciprocal ranks within the top 10 */
   uint64_t role_lines, role_tot[4], role_hit[4], excluded_wished;
+  uint64_t clea_lines, dev_tp[2], dev_pred[2], dev_gold, acq_tp[2], acq_pred[2], acq_gold;
   counts by_gd[27]; /* A..Z, then anything else */
   int progress;     /* stderr is a terminal: show lines done */
   uint64_t lines;
@@ -143,6 +147,38 @@ static void eval_roles(const cJSON *doc, const jalon_result *r, eval_out *o) {
     o->excluded_wished += role_rank(r, JALON_ROLE_ASPIRATION, jalon_result_role_code(r, JALON_ROLE_EXCLUDED, i)) > 0;
 }
 
+/* CléA labels {"to_develop":[1,3],"acquired":[2]}: domain statuses an
+ * adviser reads in the text. Precision and recall per status, with all the
+ * evidence and with the text's evidence only (jobs held also imply domains
+ * the text does not state). */
+static int in_list(const cJSON *arr, int d) {
+  const cJSON *c;
+  cJSON_ArrayForEach(c, arr) if (cJSON_IsNumber(c) && (int)c->valuedouble == d) return 1;
+  return 0;
+}
+
+static void eval_clea(const cJSON *doc, const jalon_result *r, eval_out *o) {
+  const cJSON *dev = cJSON_GetObjectItemCaseSensitive(doc, "to_develop");
+  const cJSON *acq = cJSON_GetObjectItemCaseSensitive(doc, "acquired");
+  if (!cJSON_IsArray(dev) && !cJSON_IsArray(acq)) return;
+  if (jalon_result_clea_status(r, 1) < 0) return;
+  o->has_clea = 1;
+  for (int d = 1; d <= 7; d++) {
+    int st = jalon_result_clea_status(r, d), text = jalon_result_clea_from_text(r, d);
+    int gd = in_list(dev, d), ga = in_list(acq, d);
+    o->dev_gold += gd;
+    o->acq_gold += ga;
+    for (int v = 0; v < 2; v++) {
+      int counted = v == 0 || text;
+      int pd = counted && st == JALON_CLEA_TO_DEVELOP, pa = counted && st == JALON_CLEA_ACQUIRED;
+      o->dev_pred[v] += pd;
+      o->dev_tp[v] += pd && gd;
+      o->acq_pred[v] += pa;
+      o->acq_tp[v] += pa && ga;
+    }
+  }
+}
+
 static void eval_line(const eval_ctx *ctx, jalon_workspace *ws, cli_item *it, eval_out *o) {
   if (it->too_long) {
     snprintf(o->reason, sizeof o->reason, "line longer than %u bytes", CLI_MAX_LINE_BYTES);
@@ -180,6 +216,8 @@ static void eval_line(const eval_ctx *ctx, jalon_workspace *ws, cli_item *it, ev
     goto out;
   }
   int roles_only = !rome && (cJSON_GetObjectItemCaseSensitive(doc, "experience") ||
+                              cJSON_GetObjectItemCaseSensitive(doc, "to_develop") ||
+                              cJSON_GetObjectItemCaseSensitive(doc, "acquired") ||
                               cJSON_GetObjectItemCaseSensitive(doc, "aspiration") ||
                               cJSON_GetObjectItemCaseSensitive(doc, "excluded"));
   if (!roles_only && (!cJSON_IsString(rome) || !rome->valuestring[0])) {
@@ -226,6 +264,7 @@ static void eval_line(const eval_ctx *ctx, jalon_workspace *ws, cli_item *it, ev
   o->n_pred = n;
   o->abstain = jalon_result_abstain(r) != 0;
   eval_roles(doc, r, o);
+  eval_clea(doc, r, o);
   o->kind = EV_OK;
 out:
   jalon_result_free(r);
@@ -316,6 +355,17 @@ static int eval_sink(void *ud, cli_item *it) {
       }
       c->excluded_wished += o->excluded_wished;
     }
+    if (o->has_clea) {
+      c->clea_lines++;
+      for (int v = 0; v < 2; v++) {
+        c->dev_tp[v] += o->dev_tp[v];
+        c->dev_pred[v] += o->dev_pred[v];
+        c->acq_tp[v] += o->acq_tp[v];
+        c->acq_pred[v] += o->acq_pred[v];
+      }
+      c->dev_gold += o->dev_gold;
+      c->acq_gold += o->acq_gold;
+    }
     if (!o->has_rome) break;
     const jalon_model *m = c->model;
     long gf = jalon_model_find_fiche(m, o->gold);
@@ -401,6 +451,19 @@ static int print_json(const eval_ctx *c, int pretty) {
       cJSON_AddNumberToObject(roles, "excluded_as_aspiration", (double)c->excluded_wished);
     }
   }
+  if (c->clea_lines) {
+    cJSON *cl = cJSON_AddObjectToObject(o, "clea");
+    static const char *const which[2] = {"all_evidence", "text_evidence"};
+    for (int v = 0; cl && v < 2; v++) {
+      cJSON *w = cJSON_AddObjectToObject(cl, which[v]);
+      if (!w) continue;
+      cJSON_AddNumberToObject(w, "to_develop_precision", round4(rate(c->dev_tp[v], c->dev_pred[v])));
+      cJSON_AddNumberToObject(w, "to_develop_recall", round4(rate(c->dev_tp[v], c->dev_gold)));
+      cJSON_AddNumberToObject(w, "acquired_precision", round4(rate(c->acq_tp[v], c->acq_pred[v])));
+      cJSON_AddNumberToObject(w, "acquired_recall", round4(rate(c->acq_tp[v], c->acq_gold)));
+    }
+    if (cl) cJSON_AddNumberToObject(cl, "lines", (double)c->clea_lines);
+  }
   cJSON *by = cJSON_AddObjectToObject(o, "by_grand_domaine");
   for (size_t i = 0; by && i < 27; i++) {
     const counts *g = &c->by_gd[i];
@@ -443,6 +506,15 @@ static void print_text(const eval_ctx *c) {
       printf("  %-11s %6.2f%% of %" PRIu64 "\n", role_keys[k], 100.0 * rate(c->role_hit[k], c->role_tot[k]),
              c->role_tot[k]);
     printf("  excluded jobs proposed as aspirations: %" PRIu64 "\n", c->excluded_wished);
+  }
+  if (c->clea_lines) {
+    printf("\nCléA (%" PRIu64 " lines with labels):\n", c->clea_lines);
+    printf("  %-16s %12s %12s %12s %12s\n", "evidence", "dev. prec.", "dev. recall", "acq. prec.", "acq. recall");
+    static const char *const which[2] = {"all", "text only"};
+    for (int v = 0; v < 2; v++)
+      printf("  %-16s %11.2f%% %11.2f%% %11.2f%% %11.2f%%\n", which[v], 100.0 * rate(c->dev_tp[v], c->dev_pred[v]),
+             100.0 * rate(c->dev_tp[v], c->dev_gold), 100.0 * rate(c->acq_tp[v], c->acq_pred[v]),
+             100.0 * rate(c->acq_tp[v], c->acq_gold));
   }
   printf("\nby grand domaine:\n");
   printf("  %-3s %7s %7s %7s\n", "", "n", "top-1", "top-5");

@@ -146,7 +146,13 @@ function drawClea(resp) {
     const t = document.createElementNS(SVG, "text");
     t.setAttribute("x", "0");
     t.setAttribute("y", String(y + 14));
-    t.textContent = `${d.domain}. ${d.label} — ${CLEA_FR[d.status] || d.status}`;
+    // The longest CléA labels do not fit one line of the chart: clipped, whole in a tooltip
+    // and in the list for screen readers below.
+    const label = d.label.length > 62 ? d.label.slice(0, 60).trimEnd() + "…" : d.label;
+    t.textContent = `${d.domain}. ${label} — ${CLEA_FR[d.status] || d.status}`;
+    const tip = document.createElementNS(SVG, "title");
+    tip.textContent = d.label;
+    t.append(tip);
     const bg = document.createElementNS(SVG, "rect");
     bg.setAttribute("x", "0");
     bg.setAttribute("y", String(y + labelH + 2));

@@ -190,6 +190,9 @@ enum jalon_clea_status { JALON_CLEA_UNKNOWN = 0, JALON_CLEA_ACQUIRED = 1, JALON_
 JALON_EXPORT int jalon_result_clea_status(const jalon_result *r, int domain);
 JALON_EXPORT double jalon_result_clea_score(const jalon_result *r, int domain);
 JALON_EXPORT const char *jalon_result_clea_label(const jalon_result *r, int domain);
+/* 1 when the domain's status rests on the text itself, 0 when it comes only
+ * from the jobs held (or nothing). */
+JALON_EXPORT int jalon_result_clea_from_text(const jalon_result *r, int domain);
 
 /* Misspelt words read as model words ("did you mean"): byte span in the text
  * and the word used (borrowed from the model). */

@@ -280,6 +280,14 @@ double jalon_result_clea_score(const jalon_result *r, int domain) {
   if (!r || !r->has_clea || domain < 1 || domain > 7) return 0;
   return r->clea[domain - 1].score;
 }
+int jalon_result_clea_from_text(const jalon_result *r, int domain) {
+  if (!r || !r->has_clea || domain < 1 || domain > 7) return 0;
+  const jr_clea_domain *cd = &r->clea[domain - 1];
+  for (uint32_t k = 0; k < cd->ev_count; k++)
+    if (!r->clea_ev[cd->ev_first + k].from_job) return 1;
+  return 0;
+}
+
 const char *jalon_result_clea_label(const jalon_result *r, int domain) {
   if (!r || domain < 1 || domain > 7) return NULL;
   for (size_t k = 0; k < r->model->n_clea_subs; k++)

@@ -30,16 +30,91 @@ static float experience_credit(uint32_t months) {
   return c > 1 ? 1 : c;
 }
 
-static int fiche_has_item(const jalon_model *m, uint32_t fiche, uint32_t item) {
-  const jm_fiche *f = &m->fiches[fiche];
-  for (uint32_t k = 0; k < f->item_count; k++)
-    if (m->fiche_items[f->item_first + k].item == item) return 1;
+/* What the person brings, indexed once per call so that scoring a fiche
+ * (the target and every nearby candidate) is a few binary searches per
+ * competence rather than scans of the text and of every job's fiche. */
+typedef struct held_job { uint32_t item, fiche; float credit; } held_job;
+typedef struct text_stem { uint32_t stem, tok; } text_stem;
+
+typedef struct gctx {
+  const jalon_model *m;
+  const jt_tokens *text;
+  const jalon_result *r;
+  held_job *jobs;   /* competences of the jobs held, sorted by item */
+  size_t n_jobs;
+  text_stem *stems; /* distinct stems of the text with their first token, sorted */
+  size_t n_stems;
+} gctx;
+
+static int cmp_held(const void *a, const void *b) {
+  const held_job *x = a, *y = b;
+  if (x->item != y->item) return x->item < y->item ? -1 : 1;
+  if (x->credit != y->credit) return x->credit > y->credit ? -1 : 1;
+  return x->fiche < y->fiche ? -1 : x->fiche > y->fiche;
+}
+
+static int cmp_tstem(const void *a, const void *b) {
+  const text_stem *x = a, *y = b;
+  if (x->stem != y->stem) return x->stem < y->stem ? -1 : 1;
+  return x->tok < y->tok ? -1 : x->tok > y->tok;
+}
+
+static int gctx_init(gctx *g, const jalon_model *m, const jt_tokens *text, const uint32_t *stems,
+                     const jalon_result *r, uint32_t skip_fiche) {
+  memset(g, 0, sizeof g[0]);
+  g->m = m;
+  g->text = text;
+  g->r = r;
+  size_t n = 0;
+  for (size_t e = 0; e < r->n_experience; e++)
+    if (r->experience[e].fiche != skip_fiche) n += m->fiches[r->experience[e].fiche].item_count;
+  g->jobs = malloc((n ? n : 1) * sizeof *g->jobs);
+  g->stems = malloc((text->n ? text->n : 1) * sizeof *g->stems);
+  if (!g->jobs || !g->stems) return JALON_ENOMEM;
+  for (size_t e = 0; e < r->n_experience; e++) {
+    const jr_job *j = &r->experience[e];
+    if (j->fiche == skip_fiche) continue;
+    const jm_fiche *f = &m->fiches[j->fiche];
+    for (uint32_t k = 0; k < f->item_count; k++)
+      g->jobs[g->n_jobs++] = (held_job){m->fiche_items[f->item_first + k].item, j->fiche, experience_credit(j->months)};
+  }
+  if (g->n_jobs) qsort(g->jobs, g->n_jobs, sizeof *g->jobs, cmp_held);
+  for (size_t i = 0; i < text->n; i++)
+    if (stems[i] != UINT32_MAX) g->stems[g->n_stems++] = (text_stem){stems[i], (uint32_t)i};
+  if (g->n_stems) qsort(g->stems, g->n_stems, sizeof *g->stems, cmp_tstem);
   return 0;
 }
 
+static void gctx_free(gctx *g) {
+  free(g->jobs);
+  free(g->stems);
+}
+
+/* Best credit for an item among the jobs held (the first of its run). */
+static const held_job *job_for(const gctx *g, uint32_t item) {
+  size_t lo = 0, hi = g->n_jobs;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (g->jobs[mid].item < item) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < g->n_jobs && g->jobs[lo].item == item ? &g->jobs[lo] : NULL;
+}
+
+/* First token of the text with this stem, or UINT32_MAX. */
+static uint32_t text_tok(const gctx *g, uint32_t stem) {
+  size_t lo = 0, hi = g->n_stems;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (g->stems[mid].stem < stem) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < g->n_stems && g->stems[lo].stem == stem ? g->stems[lo].tok : UINT32_MAX;
+}
+
 /* How much of an item label's words (by idf) the text holds, and where. */
-static float text_cover(const jalon_model *m, uint32_t item, const jt_tokens *t, const uint32_t *stems,
-                        uint32_t *start, uint32_t *end) {
+static float text_cover(const gctx *g, uint32_t item, uint32_t *start, uint32_t *end) {
+  const jalon_model *m = g->m;
   float total = 0, got = 0;
   uint32_t a = UINT32_MAX, b = 0;
   size_t words = 0;
@@ -47,14 +122,12 @@ static float text_cover(const jalon_model *m, uint32_t item, const jt_tokens *t,
     uint32_t stem = m->terms[m->item_terms[k]].stem;
     float idf = m->stems[stem].idf;
     total += idf;
-    for (size_t i = 0; i < t->n; i++) {
-      if (stems[i] != stem) continue;
-      got += idf;
-      words++;
-      if (t->v[i].start < a) a = t->v[i].start;
-      if (t->v[i].end > b) b = t->v[i].end;
-      break;
-    }
+    uint32_t i = text_tok(g, stem);
+    if (i == UINT32_MAX) continue;
+    got += idf;
+    words++;
+    if (g->text->v[i].start < a) a = g->text->v[i].start;
+    if (g->text->v[i].end > b) b = g->text->v[i].end;
   }
   /* One shared word is a coincidence, not a competence. */
   if (total <= 0 || words < 2) return 0;
@@ -69,26 +142,23 @@ static int cmp_gap(const void *x, const void *y) {
   return a->item < b->item ? -1 : a->item > b->item;
 }
 
-/* How much of competence fi of the target the person holds, and from where. */
-static void item_held(const jalon_model *m, uint32_t target, int given, const jm_fiche_item *fi, const jt_tokens *text,
-                      const uint32_t *stems, const jalon_result *r, jr_gap_item *gi) {
+/* How much of competence fi the person holds, and from where. */
+static void item_held(const gctx *g, const jm_fiche_item *fi, jr_gap_item *gi) {
+  const jalon_model *m = g->m;
+  const jalon_result *r = g->r;
   memset(gi, 0, sizeof *gi);
   gi->item = fi->item;
   gi->core = fi->core;
   gi->from = JR_NONE;
   gi->weight = item_weight(m, fi);
-  for (size_t e = 0; e < r->n_experience; e++) {
-    const jr_job *j = &r->experience[e];
-    if (j->fiche == target && !given) continue;
-    float c = experience_credit(j->months);
-    if (c > gi->held && fiche_has_item(m, j->fiche, fi->item)) {
-      gi->held = c;
-      gi->source = JR_GAP_FROM_JOB;
-      gi->from = j->fiche;
-    }
+  const held_job *hj = job_for(g, fi->item);
+  if (hj) {
+    gi->held = hj->credit;
+    gi->source = JR_GAP_FROM_JOB;
+    gi->from = hj->fiche;
   }
   uint32_t a = 0, b = 0;
-  float tc = text_cover(m, fi->item, text, stems, &a, &b);
+  float tc = text_cover(g, fi->item, &a, &b);
   /* Soft skills are said in other words ("je suis patiente"): the cue
    * lexicon found them, with their span. */
   for (size_t k = 0; k < r->n_soft; k++)
@@ -107,13 +177,13 @@ static void item_held(const jalon_model *m, uint32_t target, int given, const jm
 }
 
 /* Gap score of one fiche: the weighted share of its competences missing. */
-static double fiche_gap(const jalon_model *m, uint32_t fiche, const jt_tokens *text, const uint32_t *stems,
-                        const jalon_result *r) {
+static double fiche_gap(const gctx *g, uint32_t fiche) {
+  const jalon_model *m = g->m;
   const jm_fiche *f = &m->fiches[fiche];
   double need = 0, lack = 0;
   for (uint32_t k = 0; k < f->item_count; k++) {
     jr_gap_item gi;
-    item_held(m, fiche, 0, &m->fiche_items[f->item_first + k], text, stems, r, &gi);
+    item_held(g, &m->fiche_items[f->item_first + k], &gi);
     need += gi.weight;
     lack += gi.weight * (1.0 - gi.held);
   }
@@ -128,7 +198,8 @@ static int listed(const uint32_t *v, size_t n, uint32_t x) {
 
 /* Nearby jobs: the ROME mobility links of the target and of the jobs held,
  * ranked by their own gap — the closest jobs the person could aim at. */
-static int nearby(const jalon_model *m, uint32_t target, const jt_tokens *text, const uint32_t *stems, jalon_result *r) {
+static int nearby(const gctx *gc, uint32_t target, jalon_result *r) {
+  const jalon_model *m = gc->m;
   jr_gap *g = &r->gap;
   uint32_t cand[64];
   size_t nc = 0;
@@ -147,7 +218,7 @@ static int nearby(const jalon_model *m, uint32_t target, const jt_tokens *text, 
     }
   }
   double score[64];
-  for (size_t i = 0; i < nc; i++) score[i] = fiche_gap(m, cand[i], text, stems, r);
+  for (size_t i = 0; i < nc; i++) score[i] = fiche_gap(gc, cand[i]);
   /* Selection of the smallest gaps; ties keep mobility order. */
   for (size_t k = 0; k < nc && g->n_nearby < MAX_NEARBY; k++) {
     size_t best = k;
@@ -181,11 +252,18 @@ int jg_gap(const jalon_model *m, uint32_t target, const jt_tokens *text, const u
   g->nearby = calloc(MAX_NEARBY, sizeof *g->nearby);
   g->nearby_score = calloc(MAX_NEARBY, sizeof *g->nearby_score);
   if (!g->held || !g->missing || !g->nearby || !g->nearby_score) return JALON_ENOMEM;
+  /* A job the person both did and aims at does not fill its own gap unless
+   * the target was given explicitly. */
+  gctx gc;
+  if (gctx_init(&gc, m, text, stems, r, g->target_given ? UINT32_MAX : target)) {
+    gctx_free(&gc);
+    return JALON_ENOMEM;
+  }
   double need = 0, lack = 0;
   for (uint32_t k = 0; k < f->item_count; k++) {
     const jm_fiche_item *fi = &m->fiche_items[f->item_first + k];
     jr_gap_item gi;
-    item_held(m, target, g->target_given, fi, text, stems, r, &gi);
+    item_held(&gc, fi, &gi);
     need += gi.weight;
     lack += gi.weight * (1.0 - gi.held);
     if (gi.held >= HELD_MIN) g->held[g->n_held++] = gi;
@@ -198,5 +276,7 @@ int jg_gap(const jalon_model *m, uint32_t target, const jt_tokens *text, const u
   qsort(g->held, g->n_held, sizeof *g->held, cmp_gap);
   qsort(g->missing, g->n_missing, sizeof *g->missing, cmp_gap);
   g->score = need > 0 ? lack / need : 0;
-  return nearby(m, target, text, stems, r);
+  int rc = nearby(&gc, target, r);
+  gctx_free(&gc);
+  return rc;
 }

@@ -24,7 +24,9 @@ if (build) {
     '--ldflags': [`-Wl,-rpath,${lib}`],
   }[what];
 } else {
-  const libdir = pkgConfig('--variable=libdir');
+  // An rpath to every -L directory (none for the system's own lib dirs,
+  // which pkg-config leaves out): libjalon.so is found at run time too.
+  const libdirs = pkgConfig('--libs-only-L').split(/\s+/).filter(Boolean).map((f) => f.slice(2));
   // A build found through PKG_CONFIG_PATH=<build>/meson-uninstalled: its .pc
   // names the source tree (srcdir) but not the public headers in it.
   const srcdir = pkgConfig('--variable=srcdir');
@@ -32,7 +34,7 @@ if (build) {
     '--include-dirs': pkgConfig('--cflags-only-I').split(/\s+/).filter(Boolean)
       .map((f) => f.slice(2)).concat(srcdir ? [path.join(srcdir, 'include')] : []),
     '--libs': pkgConfig('--libs').split(/\s+/).filter(Boolean),
-    '--ldflags': libdir ? [`-Wl,-rpath,${libdir}`] : [],
+    '--ldflags': libdirs.map((d) => `-Wl,-rpath,${d}`),
   }[what];
 }
 if (!out) {

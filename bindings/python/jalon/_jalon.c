@@ -51,8 +51,13 @@ static const char *status_name(int status) {
 static PyObject *raise_status(int status, jalon_error *e) {
   const char *msg = e ? jalon_error_message(e) : jalon_strerror(status);
   const char *msg_fr = e ? jalon_error_message_fr(e) : "";
-  PyObject *args = Py_BuildValue("(sssi)", status_name(status), msg, msg_fr, status);
+  /* "replace": a message may quote a file name that is not UTF-8. */
+  PyObject *m = PyUnicode_DecodeUTF8(msg, (Py_ssize_t)strlen(msg), "replace");
+  PyObject *m_fr = PyUnicode_DecodeUTF8(msg_fr, (Py_ssize_t)strlen(msg_fr), "replace");
   jalon_error_free(e);
+  PyObject *args = m && m_fr ? Py_BuildValue("(sOOi)", status_name(status), m, m_fr, status) : NULL;
+  Py_XDECREF(m);
+  Py_XDECREF(m_fr);
   if (args) {
     PyErr_SetObject(JalonCError, args);
     Py_DECREF(args);
