@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "cli.h"
+#ifdef JALON_HAVE_SERVE
+#include "server/serve.h"
+#endif
 
 static const char USAGE[] =
     "Usage: jalon <verb> [options]\n"
@@ -19,6 +22,7 @@ static const char USAGE[] =
     "  model build          compile a model from the ROME release and models/\n"
     "  model info           path, ROME version, checksum, number of fiches\n"
     "  rome CODE            one ROME fiche as JSON\n"
+    "  serve                HTTP API and web page on 127.0.0.1:8080 (--help for options)\n"
     "  help [VERB]          this help, or the help of VERB\n"
     "\n"
     "Options:\n"
@@ -39,6 +43,9 @@ static const struct {
     {"eval", cli_eval},
     {"model", cli_model},
     {"rome", cli_rome},
+#ifdef JALON_HAVE_SERVE
+    {"serve", cli_serve},
+#endif
 };
 
 static verb_fn find_verb(const char *name) {
