@@ -86,7 +86,7 @@ void jalon_result_free(jalon_result *r) {
 
 /* Stems of the text's content words for the gap stage (UINT32_MAX for
  * stop-words and unknown words). */
-static int text_stems(jalon_workspace *ws) {
+static int text_stems(jalon_workspace *ws, const jq_clause *cl, size_t ncl) {
   const jalon_model *m = ws->model;
   if (ju_reserve(&ws->stems, &ws->stems_cap, ws->text.n ? ws->text.n : 1, sizeof *ws->stems)) return JALON_ENOMEM;
   for (size_t i = 0; i < ws->text.n; i++) {
@@ -99,6 +99,11 @@ static int text_stems(jalon_workspace *ws) {
     }
     ws->stems[i] = st;
   }
+  /* "je voudrais devenir aide-soignante" names a wish, not a skill held:
+   * the words of aspiration and exclusion clauses hold no competence. */
+  for (size_t c = 0; c < ncl; c++)
+    if (cl[c].role == JQ_ROLE_ASPIRATION || cl[c].role == JQ_ROLE_EXCLUDED)
+      for (uint32_t k = cl[c].tok_first; k < cl[c].tok_end && k < ws->text.n; k++) ws->stems[k] = UINT32_MAX;
   return 0;
 }
 
@@ -152,7 +157,7 @@ int jalon_diagnose(jalon_result **out, jalon_workspace *ws, const char *text, si
   size_t n_clauses = 0;
   rc = jq_annotate(ws->cues, ws->model->cues, &ws->text, current_year(), &clauses, &n_clauses);
   if (!rc) rc = jx_match(ws->model, &ws->scratch, &ws->text, &ws->title, clauses, n_clauses, opts ? opts->max_jobs : 0, r);
-  if (!rc) rc = text_stems(ws);
+  if (!rc) rc = text_stems(ws, clauses, n_clauses);
   const char *fb = NULL;
   size_t fl = 0;
   const size_t *to = NULL;

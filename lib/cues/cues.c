@@ -67,7 +67,9 @@ int jq_set_compile(jq_set **out, const char *source, const char *name, jalon_err
     if (!code) {
       PCRE2_UCHAR msg[160];
       pcre2_get_error_message(ec, msg, sizeof msg);
-      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: bad pattern at offset %zu: %s", name, lineno, (size_t)off,
+      /* PCRE2 reports a failed allocation as a compile error: keep it ENOMEM. */
+      rc = ju_error(err, ec == PCRE2_ERROR_HEAP_FAILED ? JALON_ENOMEM : JALON_EFORMAT,
+                    "%s:%zu: bad pattern at offset %zu: %s", name, lineno, (size_t)off,
                     (const char *)msg);
       break;
     }
