@@ -387,6 +387,9 @@ struct Jalon {
       o.title_len = c.title.size();
     }
     o.max_jobs = kTop;
+    // The peer only ranks documents: compare like with like (matching only,
+    // no roles, gap or CléA profile; bench_self times the whole diagnosis).
+    o.flags = JALON_DIAGNOSE_MATCH_ONLY;
     jalon_result *r = nullptr;
     jalon_error *err = nullptr;
     int rc = jalon_diagnose(&r, ws, c.text.data(), c.text.size(), &o, &err);

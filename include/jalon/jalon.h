@@ -116,10 +116,15 @@ typedef struct jalon_diagnose_options {
   /* version 2 */
   const char *target;  /* ROME code of the job aimed at ("J1501"), NUL-terminated;
                           NULL: the best aspiration read in the text */
+  unsigned flags;      /* JALON_DIAGNOSE_* flags, 0 = the whole diagnosis */
 } jalon_diagnose_options;
 
+/* Rank jobs only: no roles, gap, soft skills or CléA profile (a search box,
+ * a job offer classifier, the matching benchmark). */
+#define JALON_DIAGNOSE_MATCH_ONLY 1u
+
 #define JALON_DIAGNOSE_OPTIONS_VERSION 2
-#define JALON_DIAGNOSE_OPTIONS_INIT {JALON_DIAGNOSE_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL}
+#define JALON_DIAGNOSE_OPTIONS_INIT {JALON_DIAGNOSE_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL, 0}
 
 /* Diagnoses `len` bytes of UTF-8 `text` (not NUL-terminated necessarily).
  * opts may be NULL (defaults). On success *out is a new result owned by the

@@ -155,16 +155,19 @@ int jalon_diagnose(jalon_result **out, jalon_workspace *ws, const char *text, si
     return ju_error(err, JALON_ENOMEM, "out of memory building the result");
   const jq_clause *clauses = NULL;
   size_t n_clauses = 0;
-  rc = jq_annotate(ws->cues, ws->model->cues, &ws->text, current_year(), &clauses, &n_clauses);
+  int match_only = opts && opts->version >= 2 && (opts->flags & JALON_DIAGNOSE_MATCH_ONLY);
+  if (!match_only) rc = jq_annotate(ws->cues, ws->model->cues, &ws->text, current_year(), &clauses, &n_clauses);
   if (!rc) rc = jx_match(ws->model, &ws->scratch, &ws->text, &ws->title, clauses, n_clauses, opts ? opts->max_jobs : 0, r);
-  if (!rc) rc = text_stems(ws, clauses, n_clauses);
+  if (!rc && !match_only) rc = text_stems(ws, clauses, n_clauses);
   const char *fb = NULL;
   size_t fl = 0;
   const size_t *to = NULL;
-  if (!rc) jq_folded(ws->cues, &fb, &fl, &to);
-  if (!rc && ws->clea_md) rc = jk_soft_skills(ws->model, ws->clea_md, &ws->text, fb, fl, to, r);
-  if (!rc) rc = jg_gap(ws->model, target, &ws->text, ws->stems, r);
-  if (!rc && ws->clea_md) rc = jk_profile(ws->model, ws->clea_md, &ws->text, fb, fl, to, r);
+  if (!rc && !match_only) {
+    jq_folded(ws->cues, &fb, &fl, &to);
+    if (ws->clea_md) rc = jk_soft_skills(ws->model, ws->clea_md, &ws->text, fb, fl, to, r);
+    if (!rc) rc = jg_gap(ws->model, target, &ws->text, ws->stems, r);
+    if (!rc && ws->clea_md) rc = jk_profile(ws->model, ws->clea_md, &ws->text, fb, fl, to, r);
+  }
   if (rc) {
     jalon_result_free(r);
     return ju_error(err, rc, "matching failed: %s", jalon_strerror(rc));

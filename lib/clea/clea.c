@@ -3,6 +3,7 @@
  * status per domain where the text beats what jobs imply. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +22,20 @@ typedef struct jk_pattern {
 struct jk_set {
   jk_pattern *p;
   size_t n;
+  /* All has/need patterns as one alternation, each branch opened by
+   * (*MARK:index): one pass over the text finds them all, instead of one
+   * pass per pattern (hundreds of passes cost milliseconds). */
+  pcre2_code **combined; /* chunks: one regex may not exceed 64 KiB compiled */
+  size_t n_combined;
 };
+
+#define CHUNK 24 /* patterns per combined alternation */
 
 void jk_set_free(jk_set *s) {
   if (!s) return;
   for (size_t i = 0; i < s->n; i++) pcre2_code_free(s->p[i].code);
+  for (size_t i = 0; i < s->n_combined; i++) pcre2_code_free(s->combined[i]);
+  free(s->combined);
   free(s->p);
   free(s);
 }
@@ -42,6 +52,26 @@ static const char *field(const char *p, const char *end) {
   return p;
 }
 
+/* Compiles the alternation written so far as one more chunk. */
+static int flush_alt(jk_set *s, char *alt, size_t *alt_len, size_t *in_alt, size_t *cap, const char *name,
+                     jalon_error **err) {
+  int ec;
+  PCRE2_SIZE off;
+  if (ju_reserve(&s->combined, cap, s->n_combined + 1, sizeof *s->combined))
+    return ju_error(err, JALON_ENOMEM, "out of memory compiling cues");
+  pcre2_code *c = pcre2_compile((PCRE2_SPTR)alt, *alt_len, PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP, &ec, &off, NULL);
+  if (!c) {
+    PCRE2_UCHAR msg[160];
+    pcre2_get_error_message(ec, msg, sizeof msg);
+    return ju_error(err, JALON_EFORMAT, "%s: cue patterns do not combine: %s", name, (const char *)msg);
+  }
+  (void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+  s->combined[s->n_combined++] = c;
+  *alt_len = 0;
+  *in_alt = 0;
+  return 0;
+}
+
 int jk_set_compile(jk_set **out, const char *source, const char *name, int (*find_sub)(void *, const char *),
                    void *ud, jalon_error **err) {
   *out = NULL;
@@ -49,6 +79,8 @@ int jk_set_compile(jk_set **out, const char *source, const char *name, int (*fin
   if (!s) return ju_error(err, JALON_ENOMEM, "out of memory compiling CléA cues");
   size_t cap = 0, lineno = 0;
   int rc = 0;
+  char *alt = NULL; /* the combined alternation being written */
+  size_t alt_len = 0, alt_cap = 0, in_alt = 0, comb_cap = 0;
   for (const char *line = source; !rc && *line;) {
     const char *eol = strchr(line, '\n');
     const char *end = eol ? eol : line + strlen(line);
@@ -100,20 +132,55 @@ int jk_set_compile(jk_set **out, const char *source, const char *name, int (*fin
                     (const char *)msg);
       break;
     }
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    /* Rules run on thousands of labels at build time: JIT them. Text
+     * patterns run through the combined alternation instead. */
+    if (kind == JK_RULE) (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    else {
+      size_t plen = (size_t)(end - pat);
+      if (ju_reserve(&alt, &alt_cap, alt_len + plen + 40, 1)) {
+        pcre2_code_free(re);
+        rc = ju_error(err, JALON_ENOMEM, "out of memory compiling CléA cues");
+        break;
+      }
+      alt_len += (size_t)sprintf(alt + alt_len, "%s(*MARK:%zu)(?:", alt_len ? "|" : "", s->n);
+      memcpy(alt + alt_len, pat, plen);
+      alt_len += plen;
+      alt[alt_len++] = ')';
+      alt[alt_len] = 0;
+      in_alt++;
+    }
     if (ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p)) {
       pcre2_code_free(re);
       rc = ju_error(err, JALON_ENOMEM, "out of memory compiling CléA cues");
       break;
     }
     s->p[s->n++] = (jk_pattern){re, kind, sub, domain};
+    if (in_alt == CHUNK && (rc = flush_alt(s, alt, &alt_len, &in_alt, &comb_cap, name, err))) break;
   }
+  if (!rc && in_alt) rc = flush_alt(s, alt, &alt_len, &in_alt, &comb_cap, name, err);
+  free(alt);
   if (rc) {
     jk_set_free(s);
     return rc;
   }
   *out = s;
   return 0;
+}
+
+/* Next match of the combined text patterns at or after *off: the pattern
+ * that matched, its span, or NULL when there is none. */
+static const jk_pattern *next_match(const jk_set *s, const pcre2_code *code, void *md, const char *buf, size_t len,
+                                    size_t *off, size_t *start, size_t *end) {
+  if (*off >= len) return NULL;
+  int rc = pcre2_match(code, (PCRE2_SPTR)buf, len, *off, 0, md, NULL);
+  if (rc < 0) return NULL;
+  PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+  PCRE2_SPTR mark = pcre2_get_mark(md);
+  *start = ov[0];
+  *end = ov[1];
+  *off = ov[1] > *off ? ov[1] : *off + 1;
+  size_t i = mark ? (size_t)strtoul((const char *)mark, NULL, 10) : s->n;
+  return i < s->n ? &s->p[i] : NULL;
 }
 
 void *jk_match_data_new(const jk_set *s) {
@@ -182,16 +249,13 @@ int jk_soft_skills(const jalon_model *m, void *md, const jt_tokens *t, const cha
                    const size_t *tok_off, jalon_result *r) {
   const jk_set *s = m->soft;
   if (!s || !t->n) return 0;
-  size_t cap = 0;
-  for (size_t i = 0; i < s->n; i++) {
-    const jk_pattern *p = &s->p[i];
-    for (size_t off = 0; off < len;) {
-      int rc = pcre2_match(p->code, (PCRE2_SPTR)buf, len, off, 0, md, NULL);
-      if (rc < 0) break;
-      PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-      off = ov[1] > off ? ov[1] : off + 1;
-      size_t lo = token_at(tok_off, t->n, ov[0]), last = lo;
-      while (last + 1 < t->n && tok_off[last + 1] < ov[1]) last++;
+  size_t cap = 0, a, b;
+  for (size_t c = 0; c < s->n_combined; c++) {
+    size_t off = 0;
+    const jk_pattern *p;
+    while ((p = next_match(s, s->combined[c], md, buf, len, &off, &a, &b)) != NULL) {
+      size_t lo = token_at(tok_off, t->n, a), last = lo;
+      while (last + 1 < t->n && tok_off[last + 1] < b) last++;
       if (negated(t, lo)) continue;
       int seen = 0;
       for (size_t k = 0; k < r->n_soft && !seen; k++) seen = r->soft[k].item == (uint32_t)p->sub;
@@ -212,30 +276,21 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
   if (!s || !m->n_clea_subs) return 0;
   r->has_clea = 1;
   unsigned text_has[JK_DOMAINS] = {0}, text_need[JK_DOMAINS] = {0}, jobs[JK_DOMAINS] = {0};
-  /* 1. Text: every has/need pattern over the folded text of the clauses. */
-  for (size_t i = 0; i < s->n; i++) {
-    const jk_pattern *p = &s->p[i];
-    if (p->kind == JK_RULE) continue;
-    for (size_t off = 0; off < len;) {
-      int rc = pcre2_match(p->code, (PCRE2_SPTR)buf, len, off, 0, md, NULL);
-      if (rc < 0) break;
-      PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-      size_t lo = 0, hi = t->n;
-      while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (tok_off[mid] <= ov[0]) lo = mid;
-        else hi = mid;
-      }
-      size_t last = lo;
-      while (last + 1 < t->n && tok_off[last + 1] < ov[1]) last++;
-      int need = p->kind == JK_NEED || negated(t, lo);
-      int d = p->sub == JK_DOMAIN_ONLY ? p->domain - 1 : m->clea_subs[p->sub].domain - 1;
-      if (d >= 0 && d < JK_DOMAINS && t->n) {
-        jr_clea_ev ev = {(uint8_t)p->sub, (uint8_t)need, 0, (uint8_t)d, t->v[lo].start, t->v[last].end, 0, 0};
-        if (push_ev(r, ev)) return JALON_ENOMEM;
-      }
-      off = ov[1] > off ? ov[1] : off + 1;
+  /* 1. Text: the has/need patterns, one pass per chunk of alternatives. */
+  size_t a, b;
+  for (size_t c = 0; c < s->n_combined; c++) {
+   size_t off = 0;
+   const jk_pattern *p;
+   while ((p = next_match(s, s->combined[c], md, buf, len, &off, &a, &b)) != NULL) {
+    size_t lo = token_at(tok_off, t->n, a), last = lo;
+    while (last + 1 < t->n && tok_off[last + 1] < b) last++;
+    int need = p->kind == JK_NEED || negated(t, lo);
+    int d = p->sub == JK_DOMAIN_ONLY ? p->domain - 1 : m->clea_subs[p->sub].domain - 1;
+    if (d >= 0 && d < JK_DOMAINS && t->n) {
+      jr_clea_ev ev = {(uint8_t)p->sub, (uint8_t)need, 0, (uint8_t)d, t->v[lo].start, t->v[last].end, 0, 0};
+      if (push_ev(r, ev)) return JALON_ENOMEM;
     }
+   }
   }
   /* A sign of need that contains a sign of holding ("rendre la monnaie c'est
    * dur pour moi") is a need only; then count and cap per domain. */

@@ -15,6 +15,7 @@
 #define HELD_MIN 0.5f    /* below this a competence counts as missing */
 #define TEXT_COVER 0.75f /* share of a label's word mass the text must hold */
 #define MAX_NEARBY 8
+#define MAX_CANDIDATES 24 /* mobility links scored for "nearby", target's first */
 
 static float item_weight(const jalon_model *m, const jm_fiche_item *fi) {
   float w = fi->core == JM_CORE_PRINCIPALE ? W_CORE : fi->core == JM_CORE_EMERGENTE ? W_EMERGING : W_PLAIN;
@@ -201,7 +202,7 @@ static int listed(const uint32_t *v, size_t n, uint32_t x) {
 static int nearby(const gctx *gc, uint32_t target, jalon_result *r) {
   const jalon_model *m = gc->m;
   jr_gap *g = &r->gap;
-  uint32_t cand[64];
+  uint32_t cand[MAX_CANDIDATES];
   size_t nc = 0;
   uint32_t from[1 + 5];
   size_t nf = 0;
@@ -209,7 +210,7 @@ static int nearby(const gctx *gc, uint32_t target, jalon_result *r) {
   for (size_t e = 0; e < r->n_experience && nf < 6; e++) from[nf++] = r->experience[e].fiche;
   for (size_t s = 0; s < nf; s++) {
     const jm_fiche *f = &m->fiches[from[s]];
-    for (uint32_t k = 0; k < f->mob_count && nc < 64; k++) {
+    for (uint32_t k = 0; k < f->mob_count && nc < MAX_CANDIDATES; k++) {
       uint32_t c = m->mobility[f->mob_first + k].target;
       int excluded = 0;
       for (size_t x = 0; x < r->n_excluded; x++) excluded |= r->excluded[x].fiche == c;
@@ -217,7 +218,7 @@ static int nearby(const gctx *gc, uint32_t target, jalon_result *r) {
       cand[nc++] = c;
     }
   }
-  double score[64];
+  double score[MAX_CANDIDATES];
   for (size_t i = 0; i < nc; i++) score[i] = fiche_gap(gc, cand[i]);
   /* Selection of the smallest gaps; ties keep mobility order. */
   for (size_t k = 0; k < nc && g->n_nearby < MAX_NEARBY; k++) {

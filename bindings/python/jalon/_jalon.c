@@ -320,8 +320,8 @@ static PyObject *call_json(WorkspaceObject *self, PyObject *arg, char **out, int
 
 /* diagnose_json(request) -> (status, response_json). */
 static PyObject *Workspace_diagnose_json(WorkspaceObject *self, PyObject *arg) {
-  char *out;
-  int rc;
+  char *out = NULL;
+  int rc = 0;
   if (!call_json(self, arg, &out, &rc)) return NULL;
   PyObject *res = Py_BuildValue("(is)", rc, out);
   jalon_free(out);
@@ -330,8 +330,8 @@ static PyObject *Workspace_diagnose_json(WorkspaceObject *self, PyObject *arg) {
 
 /* diagnose(request) -> (status, response as a dict). */
 static PyObject *Workspace_diagnose(WorkspaceObject *self, PyObject *arg) {
-  char *out;
-  int rc;
+  char *out = NULL;
+  int rc = 0;
   if (!call_json(self, arg, &out, &rc)) return NULL;
   PyObject *obj = jpy_loads(out, strlen(out));
   jalon_free(out);
