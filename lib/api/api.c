@@ -23,6 +23,13 @@ int jalon_workspace_new(jalon_workspace **out, const jalon_model *m, jalon_error
     free(ws);
     return ju_error(err, rc, "cannot start the tokenizer: %s", jalon_strerror(rc));
   }
+  /* The workspace writes nothing to the model but this one-time compile. */
+  rc = jm_compile_lazy((jalon_model *)m, err);
+  if (rc) {
+    jt_ctx_free(ws->tok);
+    free(ws);
+    return rc;
+  }
   rc = jx_scratch_init(&ws->scratch, m);
   if (!rc) rc = jq_ws_new(&ws->cues, m->cues);
   if (!rc && (m->clea || m->soft) && !(ws->clea_md = jk_match_data_new(m->clea))) rc = JALON_ENOMEM;

@@ -73,7 +73,7 @@ static int flush_alt(jk_set *s, char *alt, size_t *alt_len, size_t *in_alt, size
 }
 
 int jk_set_compile(jk_set **out, const char *source, const char *name, int (*find_sub)(void *, const char *),
-                   void *ud, jalon_error **err) {
+                   void *ud, int at_open, jalon_error **err) {
   *out = NULL;
   jk_set *s = calloc(1, sizeof *s);
   if (!s) return ju_error(err, JALON_ENOMEM, "out of memory compiling CléA cues");
@@ -119,11 +119,14 @@ int jk_set_compile(jk_set **out, const char *source, const char *name, int (*fin
       break;
     }
     const char *pat = c1 + 1;
+    /* Opening a model needs only the text patterns, and only combined: each
+     * line was compiled on its own when the model was built. */
+    if (at_open && kind == JK_RULE) continue;
     int ec;
     PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, (PCRE2_SIZE)(end - pat), PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP,
+    pcre2_code *re = at_open ? NULL : pcre2_compile((PCRE2_SPTR)pat, (PCRE2_SIZE)(end - pat), PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP,
                                    &ec, &off, NULL);
-    if (!re) {
+    if (!re && !at_open) {
       PCRE2_UCHAR msg[160];
       pcre2_get_error_message(ec, msg, sizeof msg);
       /* PCRE2 reports a failed allocation as a compile error: keep it ENOMEM. */

@@ -24,7 +24,7 @@ typedef struct jk_set jk_set;
  * looked up with find_sub (code -> index or -1). Returns 0, JALON_EFORMAT
  * with the line, or JALON_ENOMEM. */
 int jk_set_compile(jk_set **out, const char *source, const char *name, int (*find_sub)(void *, const char *),
-                   void *ud, jalon_error **err);
+                   void *ud, int at_open, jalon_error **err);
 void jk_set_free(jk_set *s);
 size_t jk_set_count(const jk_set *s, int kind);
 

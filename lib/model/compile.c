@@ -290,7 +290,7 @@ static int read_clea(jc *c) {
   }
   jk_set *set = NULL;
   if (c->clea_src[0]) {
-    rc = jk_set_compile(&set, c->clea_src, path, clea_find_sub, c, c->err);
+    rc = jk_set_compile(&set, c->clea_src, path, clea_find_sub, c, 0, c->err);
     if (rc) return rc == JALON_EFORMAT ? JALON_EDATA : rc;
   }
   /* Rules run on each competence label folded like the text. */
@@ -344,7 +344,7 @@ static int read_softskills(jc *c) {
     return c->soft_src ? 0 : jc_nomem(c);
   }
   jk_set *set = NULL;
-  rc = jk_set_compile(&set, c->soft_src, path, find_soft_item, c, c->err);
+  rc = jk_set_compile(&set, c->soft_src, path, find_soft_item, c, 0, c->err);
   jk_set_free(set);
   return rc == JALON_EFORMAT ? JALON_EDATA : rc;
 }

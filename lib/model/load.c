@@ -221,10 +221,26 @@ static int parse(jalon_model *m, jalon_error **err) {
   rc = jq_set_compile(&m->cues, m->cues_src, "model cues", err);
   if (rc) return rc;
   if (!m->n_clea_src || m->clea_src[m->n_clea_src - 1] != 0) return BAD("%s: CléA cues not terminated", m->path);
-  if (m->clea_src[0] && m->n_clea_subs) rc = jk_set_compile(&m->clea, m->clea_src, "model CléA cues", find_sub, m, err);
-  if (rc) return rc;
   if (!m->n_soft_src || m->soft_src[m->n_soft_src - 1] != 0) return BAD("%s: soft-skill cues not terminated", m->path);
-  if (m->soft_src[0]) rc = jk_set_compile(&m->soft, m->soft_src, "model soft-skill cues", find_soft_item, m, err);
+  return 0;
+}
+
+int jm_compile_lazy(jalon_model *m, jalon_error **err) {
+  pthread_mutex_lock(&m->lazy_lock);
+  if (!m->lazy_done) {
+    int rc = 0;
+    if (m->clea_src[0] && m->n_clea_subs)
+      rc = jk_set_compile(&m->clea, m->clea_src, "model CléA cues", find_sub, m, 1, err);
+    if (!rc && m->soft_src[0])
+      rc = jk_set_compile(&m->soft, m->soft_src, "model soft-skill cues", find_soft_item, m, 1, err);
+    m->lazy_rc = rc;
+    /* An allocation failure may pass: let a later workspace try again. */
+    m->lazy_done = rc != JALON_ENOMEM;
+  } else if (m->lazy_rc) {
+    ju_error(err, m->lazy_rc, "model cue patterns could not be compiled");
+  }
+  int rc = m->lazy_rc;
+  pthread_mutex_unlock(&m->lazy_lock);
   return rc;
 }
 
@@ -292,6 +308,7 @@ int jalon_model_open(jalon_model **out, const char *path, jalon_error **err) {
     free(m);
     return ju_error(err, JALON_ENOMEM, "out of memory opening the model");
   }
+  pthread_mutex_init(&m->lazy_lock, NULL);
   int rc = load_file(m, err);
   if (!rc) rc = parse(m, err);
   if (rc) {
@@ -312,6 +329,7 @@ int jm_open_memory(jalon_model **out, const void *data, size_t size, jalon_error
   m->base = data;
   m->size = size;
   m->mapped = 2; /* borrowed */
+  pthread_mutex_init(&m->lazy_lock, NULL);
   int rc = parse(m, err);
   if (rc) {
     jalon_model_free(m);
@@ -323,6 +341,7 @@ int jm_open_memory(jalon_model **out, const void *data, size_t size, jalon_error
 
 void jalon_model_free(jalon_model *m) {
   if (!m) return;
+  pthread_mutex_destroy(&m->lazy_lock);
   jq_set_free(m->cues);
   jk_set_free(m->clea);
   jk_set_free(m->soft);

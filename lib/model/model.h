@@ -4,6 +4,7 @@
 #define JALON_MODEL_MODEL_H
 
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "jalon/jalon.h"
@@ -46,6 +47,13 @@ struct jalon_model {
   struct jk_set *clea;  /* compiled at open from clea_src; NULL without CléA cues */
   const char *soft_src; size_t n_soft_src;
   struct jk_set *soft;  /* soft-skill cues; pattern "sub" = item index */
+  /* The CléA and soft-skill sets are compiled when the first workspace is
+   * made, not at open: a few hundred patterns take tens of milliseconds and
+   * a caller that only opens the model (or only ranks jobs) should not pay.
+   * lazy_lock orders that one-time write before every workspace's reads. */
+  pthread_mutex_t lazy_lock;
+  int lazy_done;          /* 1: compiled (or failed: lazy_rc) */
+  int lazy_rc;
   const uint32_t *item_term_first; size_t n_item_term_first;
   struct jq_set *cues;  /* compiled at open from cues_src */
   float avg_doc_len;
@@ -58,6 +66,10 @@ static inline const char *jm_str(const jalon_model *m, uint32_t ref) { return m-
 uint32_t jm_find_term(const jalon_model *m, const char *s, size_t len);
 uint32_t jm_find_stem(const jalon_model *m, const char *s, size_t len);
 int jm_is_stopword(const jalon_model *m, uint32_t term);
+
+/* Compiles the CléA and soft-skill cue sets once (thread-safe); returns 0 or
+ * the error of the first attempt. */
+int jm_compile_lazy(jalon_model *m, jalon_error **err);
 
 /* Opens from memory that stays owned by the caller (tests, fuzzing). */
 int jm_open_memory(jalon_model **out, const void *data, size_t size, jalon_error **err);
