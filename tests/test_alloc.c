@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/ubrk.h>
+
 #include "jalon/jalon.h"
 
 /* ---- the failing allocator ---- */
@@ -61,9 +63,9 @@ static void resolve(void) {
 }
 
 /* 1 when this allocation must fail. */
-static _Thread_local int in_jit;
+static _Thread_local int in_lib;
 static int should_fail(void) {
-  if (!armed || in_jit) return 0;
+  if (!armed || in_lib) return 0;
   if (++calls != fail_at) return 0;
   failures++;
   return 1;
@@ -100,21 +102,44 @@ void free(void *p) {
   real_free(p);
 }
 
-/* PCRE2 10.42 (Debian 12) can crash inside pcre2_jit_compile when one of its
- * own allocations fails (fixed upstream by PCRE2 pull request #697, 10.46).
- * Jalon treats JIT as optional and ignores its failure, so allocations made
- * inside the JIT compiler are let through rather than failed: wrapping the
- * function here (the executable's definition wins; RTLD_NEXT finds PCRE2's)
- * marks them. Every other PCRE2 allocation (pattern compile, match data) is
- * still failed. */
+/* Two library calls are failed as a whole instead of at their own inner
+ * allocations, because Debian 12's versions mishandle those:
+ * - PCRE2 10.42 can crash inside pcre2_jit_compile when one of its own
+ *   allocations fails (fixed upstream by PCRE2 pull request #697, 10.46);
+ * - ICU 72's ubrk_open leaks the half-built RuleBasedBreakIterator and its
+ *   UDataMemory when an allocation inside it fails (LeakSanitizer, all frames
+ *   inside ICU; Jalon closes what ubrk_open returns).
+ * Each wrapper (the executable's definition wins; RTLD_NEXT finds the real
+ * one) counts as one allocation site: when it is the one to fail it returns
+ * the library's out-of-memory result, and otherwise nothing inside it fails.
+ * All other allocations of PCRE2 and ICU are still failed one by one. */
+#define SYMBOL_NAME(f) SYMBOL_NAME_(f)
+#define SYMBOL_NAME_(f) #f
+
 int pcre2_jit_compile_8(void *code, uint32_t options);
 int pcre2_jit_compile_8(void *code, uint32_t options) {
   static int (*real_jit)(void *, uint32_t);
   if (!real_jit) next_symbol(&real_jit, sizeof real_jit, "pcre2_jit_compile_8");
-  in_jit++;
+  if (should_fail()) return -48; /* PCRE2_ERROR_NOMEMORY */
+  in_lib++;
   int rc = real_jit(code, options);
-  in_jit--;
+  in_lib--;
   return rc;
+}
+
+/* ubrk_open is a macro for the versioned name (ubrk_open_72): this defines that. */
+UBreakIterator *ubrk_open(UBreakIteratorType type, const char *locale, const UChar *text, int32_t len,
+                          UErrorCode *status) {
+  static UBreakIterator *(*real_open)(UBreakIteratorType, const char *, const UChar *, int32_t, UErrorCode *);
+  if (!real_open) next_symbol(&real_open, sizeof real_open, SYMBOL_NAME(ubrk_open));
+  if (U_SUCCESS(*status) && should_fail()) {
+    *status = U_MEMORY_ALLOCATION_ERROR;
+    return NULL;
+  }
+  in_lib++;
+  UBreakIterator *b = real_open(type, locale, text, len, status);
+  in_lib--;
+  return b;
 }
 
 static void arm(unsigned long n) {
