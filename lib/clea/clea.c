@@ -63,7 +63,9 @@ static int flush_alt(jk_set *s, char *alt, size_t *alt_len, size_t *in_alt, size
   if (!c) {
     PCRE2_UCHAR msg[160];
     pcre2_get_error_message(ec, msg, sizeof msg);
-    return ju_error(err, JALON_EFORMAT, "%s: cue patterns do not combine: %s", name, (const char *)msg);
+    /* A failed allocation is ENOMEM: jm_compile_lazy retries those, but keeps any other error for good. */
+    return ju_error(err, ec == PCRE2_ERROR_HEAP_FAILED ? JALON_ENOMEM : JALON_EFORMAT,
+                    "%s: cue patterns do not combine: %s", name, (const char *)msg);
   }
   (void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
   s->combined[s->n_combined++] = c;
@@ -79,8 +81,11 @@ int jk_set_compile(jk_set **out, const char *source, const char *name, int (*fin
   if (!s) return ju_error(err, JALON_ENOMEM, "out of memory compiling CléA cues");
   size_t cap = 0, lineno = 0;
   int rc = 0;
-  char *alt = NULL; /* the combined alternation being written */
-  size_t alt_len = 0, alt_cap = 0, in_alt = 0, comb_cap = 0;
+  /* Signs of holding and of need go to separate alternations: in one pass a
+   * match hides any other starting inside it, and a need must never be
+   * hidden by the skill it contains ("écrire un mail c'est dur"). */
+  char *alts[2] = {NULL, NULL};
+  size_t alt_lens[2] = {0, 0}, alt_caps[2] = {0, 0}, in_alts[2] = {0, 0}, comb_cap = 0;
   for (const char *line = source; !rc && *line;) {
     const char *eol = strchr(line, '\n');
     const char *end = eol ? eol : line + strlen(line);
@@ -140,17 +145,20 @@ int jk_set_compile(jk_set **out, const char *source, const char *name, int (*fin
     if (kind == JK_RULE) (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     else {
       size_t plen = (size_t)(end - pat);
-      if (ju_reserve(&alt, &alt_cap, alt_len + plen + 40, 1)) {
+      int w = kind == JK_NEED;
+      char **alt = &alts[w];
+      size_t *alt_len = &alt_lens[w];
+      if (ju_reserve(alt, &alt_caps[w], *alt_len + plen + 40, 1)) {
         pcre2_code_free(re);
         rc = ju_error(err, JALON_ENOMEM, "out of memory compiling CléA cues");
         break;
       }
-      alt_len += (size_t)sprintf(alt + alt_len, "%s(*MARK:%zu)(?:", alt_len ? "|" : "", s->n);
-      memcpy(alt + alt_len, pat, plen);
-      alt_len += plen;
-      alt[alt_len++] = ')';
-      alt[alt_len] = 0;
-      in_alt++;
+      *alt_len += (size_t)sprintf(*alt + *alt_len, "%s(*MARK:%zu)(?:", *alt_len ? "|" : "", s->n);
+      memcpy(*alt + *alt_len, pat, plen);
+      *alt_len += plen;
+      (*alt)[(*alt_len)++] = ')';
+      (*alt)[*alt_len] = 0;
+      in_alts[w]++;
     }
     if (ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p)) {
       pcre2_code_free(re);
@@ -158,10 +166,14 @@ int jk_set_compile(jk_set **out, const char *source, const char *name, int (*fin
       break;
     }
     s->p[s->n++] = (jk_pattern){re, kind, sub, domain};
-    if (in_alt == CHUNK && (rc = flush_alt(s, alt, &alt_len, &in_alt, &comb_cap, name, err))) break;
+    for (int w = 0; w < 2 && !rc; w++)
+      if (in_alts[w] == CHUNK) rc = flush_alt(s, alts[w], &alt_lens[w], &in_alts[w], &comb_cap, name, err);
+    if (rc) break;
   }
-  if (!rc && in_alt) rc = flush_alt(s, alt, &alt_len, &in_alt, &comb_cap, name, err);
-  free(alt);
+  for (int w = 0; w < 2; w++) {
+    if (!rc && in_alts[w]) rc = flush_alt(s, alts[w], &alt_lens[w], &in_alts[w], &comb_cap, name, err);
+    free(alts[w]);
+  }
   if (rc) {
     jk_set_free(s);
     return rc;
@@ -215,7 +227,11 @@ static int negated(const jt_tokens *t, size_t tok) {
     for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
       if (strcmp(jt_fold(t, i), stop[k]) == 0) return 0;
     for (size_t k = 0; k < sizeof neg / sizeof *neg; k++)
-      if (strcmp(jt_fold(t, i), neg[k]) == 0) return 1;
+      if (strcmp(jt_fold(t, i), neg[k]) == 0) {
+        /* "je ne gère plus la caisse": no longer, not unable. */
+        if (i + 1 < tok && strcmp(jt_fold(t, i + 1), "plus") == 0) return 0;
+        return 1;
+      }
   }
   return 0;
 }
