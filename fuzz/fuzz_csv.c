@@ -15,12 +15,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   jalon_error *err = NULL;
   FUZZ_CHECK(jm_csv_open_memory(&c, (const char *)data + 1, size - 1, sep, "fuzz.csv", &err) == 0);
   size_t last_line = 0, records = 0;
+  /* A NUL byte anywhere, quoted or not, must stop the reader with JALON_EDATA:
+   * fields are NUL-terminated, so one inside a field would silently cut it. */
+  int has_nul = memchr(data + 1, 0, size - 1) != NULL;
   for (;;) {
     size_t nf = 0, line = 0;
     char **fields = NULL;
     int rc = jm_csv_next(c, &nf, &fields, &line, &err);
     if (rc <= 0) {
       FUZZ_CHECK(rc == 0 || (rc == JALON_EDATA && err && jalon_error_code(err) == rc));
+      FUZZ_CHECK(!has_nul || rc == JALON_EDATA);
       break;
     }
     FUZZ_CHECK(rc == 1 && nf >= 1 && fields && fields[nf] == NULL);

@@ -148,6 +148,12 @@ static int next_record(jm_csv *c, size_t *n_fields, char ***fields, size_t *line
       continue;
     }
     char ch = d[c->pos++];
+    /* Checked before quoting: a NUL inside quotes would otherwise end the
+     * NUL-separated field early and silently drop the rest of it. */
+    if (ch == '\0') {
+      rc = ju_error(err, JALON_EDATA, "%s:%zu: NUL byte in data", c->name, c->line);
+      break;
+    }
     if (in_quotes) {
       if (ch == '"') {
         if (c->pos < c->len && d[c->pos] == '"') {
@@ -174,9 +180,6 @@ static int next_record(jm_csv *c, size_t *n_fields, char ***fields, size_t *line
       offs[nf++] = field_start;
       c->rec[rec_len++] = 0;
       field_start = rec_len;
-    } else if (ch == '\0') {
-      rc = ju_error(err, JALON_EDATA, "%s:%zu: NUL byte in data", c->name, c->line);
-      break;
     } else {
       c->rec[rec_len++] = ch;
     }
