@@ -12,7 +12,10 @@ lines from tools/evaldev_to_jsonl.py, or tests/data/self_descriptions.jsonl.
 Figures:
   threads      requests/s with 1, 2 and 4 Python threads each calling
                model.diagnose_request() on its share of the requests, and the
-               ratio to 1 thread; then the same through diagnose_batch(jobs=N).
+               ratio to 1 thread; the same through diagnose_batch(jobs=N); and
+               `jalon diagnose --batch --jobs N` in the same rounds, the C
+               ceiling on this machine at that moment (other processes on a
+               shared machine lower it for all three alike).
   overhead     CPU time per call of
                  C     `jalon diagnose --batch --jobs 1` on the same requests, its
                        start-up (one request) subtracted: jalon_diagnose_json
@@ -68,6 +71,20 @@ def run_threads(model, reqs, n_threads):
         t.join()
 
 
+def cli_wall(cli, model_path, path, jobs):
+    """Wall time of one `jalon diagnose --batch --jobs N` over the file at
+    `path` (None: one short request, to time the start-up)."""
+    cmd = [cli, "diagnose", "--batch", "--jobs", str(jobs), "--model", model_path]
+    t0 = time.perf_counter()
+    if path:
+        with open(path, "rb") as inp:
+            subprocess.run(cmd, stdin=inp, stdout=subprocess.DEVNULL, check=True)
+    else:
+        subprocess.run(cmd, input=b'{"text": "cariste"}\n', stdout=subprocess.DEVNULL,
+                       check=True)
+    return time.perf_counter() - t0
+
+
 def cli_cpu_seconds(cli, model_path, lines, repeat):
     """Least CPU time (user + system) of `jalon diagnose --batch --jobs 1`
     over `lines`."""
@@ -118,11 +135,22 @@ def main():
     run_threads(model, reqs[:64], 4)
 
     # Rounds interleave the configurations, so a burst of load from other
-    # processes on a shared machine does not land on one of them only.
+    # processes on a shared machine does not land on one of them only. The
+    # CLI's own scaling in the same rounds is the ceiling the machine allows
+    # at that moment: pure C, no GIL.
     kinds = {
         "model.diagnose_request from N Python threads": lambda k: run_threads(model, reqs, k),
         "model.diagnose_batch(jobs=N)": lambda k: model.diagnose_batch(reqs, jobs=k),
     }
+    cli_file = None
+    if args.cli:
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8",
+                                         delete=False) as f:
+            f.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in reqs))
+            cli_file = f.name
+        start_up = min(cli_wall(args.cli, model.path, None, 1) for _ in range(3))
+        kinds["jalon diagnose --batch --jobs N (C, start-up subtracted)"] = (
+            lambda k: cli_wall(args.cli, model.path, cli_file, k))
     best = {}
     for _ in range(args.repeat):
         for name, fn in kinds.items():
@@ -130,7 +158,11 @@ def main():
                 t0 = time.perf_counter()
                 fn(k)
                 dt = time.perf_counter() - t0
+                if name.startswith("jalon diagnose"):
+                    dt -= start_up
                 best[name, k] = min(best.get((name, k), dt), dt)
+    if cli_file:
+        os.unlink(cli_file)
     for name in kinds:
         print(f"\nthreads ({name}; wall time, best of {args.repeat} interleaved rounds)")
         for k in (1, 2, 4):

@@ -157,42 +157,6 @@ static int read_synonyms(jc *c) {
 
 /* The cue patterns are stored as text and compiled at open; compiling them
  * here too makes a bad pattern fail the build, not the first diagnosis. */
-static int read_cues(jc *c) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/cues/cues.txt", c->o->models_dir);
-  FILE *f = fopen(path, "rb");
-  if (!f) return ju_error(c->err, JALON_EIO, "cannot open cue patterns %s", path);
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  int rc = 0;
-  while (buf) {
-    size_t got = fread(buf + n, 1, cap - n - 1, f);
-    n += got;
-    if (n + 1 < cap) break;
-    char *nb = realloc(buf, cap * 2);
-    if (!nb) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
-    cap *= 2;
-  }
-  fclose(f);
-  if (!buf) return jc_nomem(c);
-  buf[n] = 0;
-  if (strlen(buf) != n) rc = ju_error(c->err, JALON_EDATA, "%s: NUL byte in cue patterns", path);
-  jq_set *set = NULL;
-  if (!rc) rc = jq_set_compile(&set, buf, path, c->err);
-  jq_set_free(set);
-  if (rc) {
-    free(buf);
-    return rc == JALON_EFORMAT ? JALON_EDATA : rc;
-  }
-  c->cues_src = buf;
-  return 0;
-}
-
 static char *slurp_text(const char *path, int *rc) {
   FILE *f = fopen(path, "rb");
   *rc = 0;
@@ -215,6 +179,24 @@ static char *slurp_text(const char *path, int *rc) {
   if (!buf) *rc = JALON_ENOMEM;
   else buf[n] = 0;
   return buf;
+}
+
+static int read_cues(jc *c) {
+  char path[4096];
+  int rc;
+  snprintf(path, sizeof path, "%s/cues/cues.txt", c->o->models_dir);
+  char *buf = slurp_text(path, &rc);
+  if (rc) return jc_nomem(c);
+  if (!buf) return ju_error(c->err, JALON_EIO, "cannot open cue patterns %s", path);
+  jq_set *set = NULL;
+  rc = jq_set_compile(&set, buf, path, c->err);
+  jq_set_free(set);
+  if (rc) {
+    free(buf);
+    return rc == JALON_EFORMAT ? JALON_EDATA : rc;
+  }
+  c->cues_src = buf;
+  return 0;
 }
 
 static int clea_find_sub(void *ud, const char *code) {
