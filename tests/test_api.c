@@ -87,6 +87,8 @@ Test(api, test_api_version_and_strerror) {
   cr_expect_eq(jalon_version_number(), JALON_VERSION_NUMBER);
   cr_expect_str_eq(jalon_strerror(JALON_EUTF8), "invalid UTF-8");
   cr_expect_str_eq(jalon_strerror(12345), "unknown error");
+  cr_expect_str_eq(jalon_status_name(JALON_EUTF8), "invalid_utf8");
+  cr_expect_str_eq(jalon_status_name(JALON_ENOTFOUND), "not_found");
   cr_expect_str_eq(jalon_model_rome_version(model), "v460");
   cr_expect_eq(strlen(jalon_model_checksum(model)), 16);
 }

@@ -60,6 +60,9 @@ typedef struct jalon_error jalon_error;
 JALON_EXPORT const char *jalon_version(void);
 /* Run-time version number, JALON_VERSION_NUMBER of the linked library. */
 JALON_EXPORT unsigned jalon_version_number(void);
+/* Machine name of a status code as written in JSON error responses
+ * ("invalid_utf8", "not_found"...). Static storage; never NULL. */
+JALON_EXPORT const char *jalon_status_name(int status);
 /* Short English description of a status code. Static storage; never NULL. */
 JALON_EXPORT const char *jalon_strerror(int status);
 

@@ -36,6 +36,8 @@ const char *jj_status_code_name(int status) {
   }
 }
 
+const char *jalon_status_name(int status) { return jj_status_code_name(status); }
+
 /* ---- small helpers ---- */
 
 /* jalon_free() is free(), but cJSON allocates through process-wide hooks that

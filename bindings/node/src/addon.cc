@@ -19,28 +19,6 @@
 
 namespace {
 
-// Names of the status codes as the library writes them in JSON error
-// responses (lib/api/json.c). The public API has no function for them yet,
-// so errors without a JSON response (model open, out of memory) spell them
-// the same way from this table.
-const char *StatusName(int status) {
-  switch (status) {
-  case JALON_OK: return "ok";
-  case JALON_EINVAL: return "invalid_argument";
-  case JALON_ENOMEM: return "out_of_memory";
-  case JALON_EIO: return "io_error";
-  case JALON_EFORMAT: return "bad_model";
-  case JALON_EVERSION: return "model_version";
-  case JALON_EUTF8: return "invalid_utf8";
-  case JALON_ETOOBIG: return "text_too_large";
-  case JALON_EEMPTY: return "empty_text";
-  case JALON_EJSON: return "invalid_json";
-  case JALON_ENOTFOUND: return "not_found";
-  case JALON_EDATA: return "bad_data";
-  case JALON_EICU: return "icu_error";
-  default: return "internal";
-  }
-}
 
 // A library error copied out of a jalon_error (which it frees), so it can
 // cross from a worker thread to the JS thread.
@@ -48,7 +26,7 @@ struct LibError {
   std::string code, message, message_fr;
   LibError() = default;
   LibError(int status, jalon_error *e)
-      : code(StatusName(status)),
+      : code(jalon_status_name(status)),
         message(e ? jalon_error_message(e) : jalon_strerror(status)),
         message_fr(e ? jalon_error_message_fr(e) : "") {
     jalon_error_free(e);

@@ -22,29 +22,6 @@
  * jalon/__init__.py turns it into the jalon.Error subclass for the code. */
 static PyObject *JalonCError;
 
-/* Names of the status codes, as the library writes them in the "code" of a
- * JSON error response (lib/api/json.c, jj_status_code_name). The public API
- * has no function for them yet, so the errors raised here without a JSON
- * response (model open, fiche lookup) spell them the same way from this
- * table. */
-static const char *status_name(int status) {
-  switch (status) {
-  case JALON_OK: return "ok";
-  case JALON_EINVAL: return "invalid_argument";
-  case JALON_ENOMEM: return "out_of_memory";
-  case JALON_EIO: return "io_error";
-  case JALON_EFORMAT: return "bad_model";
-  case JALON_EVERSION: return "model_version";
-  case JALON_EUTF8: return "invalid_utf8";
-  case JALON_ETOOBIG: return "text_too_large";
-  case JALON_EEMPTY: return "empty_text";
-  case JALON_EJSON: return "invalid_json";
-  case JALON_ENOTFOUND: return "not_found";
-  case JALON_EDATA: return "bad_data";
-  case JALON_EICU: return "icu_error";
-  default: return "internal";
-  }
-}
 
 /* Sets JalonCError from a status and an optional jalon_error, which it
  * frees. Returns NULL so callers can `return raise_status(...)`. */
@@ -55,7 +32,7 @@ static PyObject *raise_status(int status, jalon_error *e) {
   PyObject *m = PyUnicode_DecodeUTF8(msg, (Py_ssize_t)strlen(msg), "replace");
   PyObject *m_fr = PyUnicode_DecodeUTF8(msg_fr, (Py_ssize_t)strlen(msg_fr), "replace");
   jalon_error_free(e);
-  PyObject *args = m && m_fr ? Py_BuildValue("(sOOi)", status_name(status), m, m_fr, status) : NULL;
+  PyObject *args = m && m_fr ? Py_BuildValue("(sOOi)", jalon_status_name(status), m, m_fr, status) : NULL;
   Py_XDECREF(m);
   Py_XDECREF(m_fr);
   if (args) {
