@@ -7,7 +7,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 packages=(meson ninja-build pkg-config gcc g++ libicu-dev libpcre2-dev libstemmer-dev
-          libcjson-dev libcriterion-dev valgrind libxapian-dev python3 python3-dev libmicrohttpd-dev wrk)
+          libcjson-dev libcriterion-dev valgrind libxapian-dev python3 python3-dev libmicrohttpd-dev wrk libxml2-dev)
 
 missing=()
 for p in "${packages[@]}"; do
