@@ -1,28 +1,32 @@
-/* Model compiler, writing side: lays the sections out 8-byte aligned after
- * the header and section table, checksums the body, and renames a temporary
- * file into place so a crash never leaves a half-written model. */
-#include <stdio.h>
+/* Model compiler, writing side: hands the compiled tables to the section
+ * file writer (util/secfile.c: aligned sections, checksum, atomic rename). */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "model/compile_int.h"
 #include "util/error.h"
-#include "util/hash.h"
-
-typedef struct wsec { uint32_t id, elem; const void *data; size_t count; } wsec;
-
-static size_t align8(size_t x) { return (x + (JM_ALIGN - 1)) & ~(size_t)(JM_ALIGN - 1); }
+#include "util/secfile.h"
 
 int jc_write(jc *c) {
-  wsec secs[] = {
+  /* The two grouped tables are kept with extra fields by the compiler;
+   * their on-disk records are narrower. */
+  jm_fiche_item *fitems = calloc(c->fitems.n ? c->fitems.n : 1, sizeof *fitems);
+  jm_mobility *mobs = calloc(c->mobs.n ? c->mobs.n : 1, sizeof *mobs);
+  if (!fitems || !mobs) {
+    free(fitems);
+    free(mobs);
+    return jc_nomem(c);
+  }
+  for (size_t k = 0; k < c->fitems.n; k++)
+    fitems[k] = (jm_fiche_item){c->fitems.v[k].item, c->fitems.v[k].core, {0, 0, 0}};
+  for (size_t k = 0; k < c->mobs.n; k++) mobs[k] = (jm_mobility){c->mobs.v[k].target, c->mobs.v[k].rank};
+  const ju_wsec secs[] = {
       {JM_S_STRINGS, 1, c->strings.v, c->strings.n},
       {JM_S_FICHES, sizeof(jm_fiche), c->fiches.v, c->fiches.n},
       {JM_S_APPELS, sizeof(jm_appel), c->appels.v, c->appels.n},
       {JM_S_ITEMS, sizeof(jm_item), c->items.v, c->items.n},
-      {JM_S_FICHE_ITEMS, sizeof(jm_fiche_item), NULL, c->fitems.n},
-      {JM_S_MOBILITY, sizeof(jm_mobility), NULL, c->mobs.n},
+      {JM_S_FICHE_ITEMS, sizeof(jm_fiche_item), fitems, c->fitems.n},
+      {JM_S_MOBILITY, sizeof(jm_mobility), mobs, c->mobs.n},
       {JM_S_TERMS, sizeof(jm_term), c->terms.v, c->terms.n},
       {JM_S_TERM_HASH, sizeof(uint32_t), c->term_hash.v, c->term_hash.n},
       {JM_S_STEMS, sizeof(jm_stem), c->stems.v, c->stems.n},
@@ -46,66 +50,11 @@ int jc_write(jc *c) {
       {JM_S_ITEM_CLEA, sizeof(uint32_t), c->item_clea.v, c->item_clea.n},
       {JM_S_SOFT_SRC, 1, c->soft_src, strlen(c->soft_src) + 1},
   };
-  size_t ns = sizeof secs / sizeof *secs;
-  size_t off = align8(sizeof(jm_header) + ns * sizeof(jm_section));
-  jm_section table[sizeof secs / sizeof *secs];
-  for (size_t i = 0; i < ns; i++) {
-    table[i] = (jm_section){secs[i].id, secs[i].elem, off, secs[i].count};
-    off = align8(off + secs[i].elem * secs[i].count);
-  }
-  size_t total = off;
-  uint8_t *buf = calloc(1, total);
-  if (!buf) return jc_nomem(c);
-  memcpy(buf + sizeof(jm_header), table, ns * sizeof(jm_section));
-  for (size_t i = 0; i < ns; i++) {
-    uint8_t *dst = buf + table[i].offset;
-    if (secs[i].id == JM_S_FICHE_ITEMS) {
-      for (size_t k = 0; k < c->fitems.n; k++) {
-        jm_fiche_item fi = {c->fitems.v[k].item, c->fitems.v[k].core, {0, 0, 0}};
-        memcpy(dst + k * sizeof fi, &fi, sizeof fi);
-      }
-    } else if (secs[i].id == JM_S_MOBILITY) {
-      for (size_t k = 0; k < c->mobs.n; k++) {
-        jm_mobility mb = {c->mobs.v[k].target, c->mobs.v[k].rank};
-        memcpy(dst + k * sizeof mb, &mb, sizeof mb);
-      }
-    } else if (secs[i].count) {
-      memcpy(dst, secs[i].data, secs[i].elem * secs[i].count);
-    }
-  }
-  jm_header h;
-  memset(&h, 0, sizeof h);
-  memcpy(h.magic, JM_MAGIC, 8);
-  h.major = JM_FORMAT_MAJOR;
-  h.minor = JM_FORMAT_MINOR;
-  h.endian = JM_ENDIAN_MARK;
-  h.file_size = total;
-  h.n_sections = (uint32_t)ns;
-  h.built_unix = (uint64_t)time(NULL);
-  snprintf(h.rome_version, sizeof h.rome_version, "%s", c->rome_version);
-  h.checksum = ju_checksum(buf + sizeof h, total - sizeof h);
-  memcpy(buf, &h, sizeof h);
-
-  size_t plen = strlen(c->o->out_path);
-  char *tmp = malloc(plen + 16);
-  if (!tmp) {
-    free(buf);
-    return jc_nomem(c);
-  }
-  snprintf(tmp, plen + 16, "%s.tmp%ld", c->o->out_path, (long)getpid());
-  FILE *f = fopen(tmp, "wb");
-  int rc = 0;
-  if (!f) {
-    rc = ju_error(c->err, JALON_EIO, "cannot create %s", tmp);
-  } else {
-    int bad = fwrite(buf, 1, total, f) != total;
-    bad |= fclose(f) != 0;
-    if (bad) rc = ju_error(c->err, JALON_EIO, "cannot write %s", tmp);
-    else if (rename(tmp, c->o->out_path) != 0) rc = ju_error(c->err, JALON_EIO, "cannot rename %s to %s", tmp, c->o->out_path);
-    if (rc) remove(tmp);
-  }
-  free(tmp);
-  free(buf);
+  int rc = ju_secfile_write(c->o->out_path, JM_MAGIC, JM_FORMAT_MAJOR, JM_FORMAT_MINOR, c->rome_version, secs,
+                            sizeof secs / sizeof *secs, c->err);
+  free(fitems);
+  free(mobs);
+  if (rc == JALON_ENOMEM) return jc_nomem(c);
   jc_progress(c, "write", 1, 1);
   return rc;
 }

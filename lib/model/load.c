@@ -1,13 +1,9 @@
 /* Model loader: finds the model file, maps it read-only, and checks every
  * offset, count and cross-reference before use, because a model file is
  * untrusted input (truncated download, wrong version, hostile edit). */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "jalon_config.h"
@@ -16,19 +12,9 @@
 #include "model/model.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/secfile.h"
 
 #define BAD(...) ju_error(err, JALON_EFORMAT, __VA_ARGS__)
-
-static int bind_section(const jalon_model *m, const jm_section *s, uint32_t elem, const void **ptr,
-                        size_t *count, jalon_error **err) {
-  if (s->elem_size != elem)
-    return BAD("model section %u: element size %u, expected %u", s->id, s->elem_size, elem);
-  if (s->offset % JM_ALIGN || s->offset > m->size || s->count > (m->size - s->offset) / elem)
-    return BAD("model section %u lies outside the file (truncated model?)", s->id);
-  *ptr = m->base + s->offset;
-  *count = (size_t)s->count;
-  return 0;
-}
 
 static int check_ref(const jalon_model *m, uint32_t ref) { return ref < m->n_strings; }
 
@@ -153,25 +139,7 @@ static int find_soft_item(void *ud, const char *code) {
 }
 
 static int parse(jalon_model *m, jalon_error **err) {
-  jm_header h;
-  if (m->size < sizeof h) return BAD("%s: %zu bytes, too short to be a Jalon model", m->path, m->size);
-  memcpy(&h, m->base, sizeof h);
-  if (memcmp(h.magic, JM_MAGIC, 8) != 0) return BAD("%s is not a Jalon model (bad magic bytes)", m->path);
-  if (h.endian != JM_ENDIAN_MARK) return BAD("%s was built for another byte order", m->path);
-  if (h.major != JM_FORMAT_MAJOR)
-    return ju_error(err, JALON_EVERSION, "%s: model format %u.%u, this library reads %u.x; rebuild the model",
-                    m->path, h.major, h.minor, JM_FORMAT_MAJOR);
-  if (h.file_size != m->size)
-    return BAD("%s: %zu bytes but the header says %llu (truncated or padded model)", m->path, m->size,
-               (unsigned long long)h.file_size);
-  uint64_t sum = ju_checksum(m->base + sizeof h, m->size - sizeof h);
-  if (sum != h.checksum) return BAD("%s: checksum mismatch (corrupt model)", m->path);
-  if (h.n_sections > 64 || h.n_sections > (m->size - sizeof h) / sizeof(jm_section))
-    return BAD("%s: bad section count", m->path);
-  memcpy(m->rome_version, h.rome_version, sizeof h.rome_version);
-  m->rome_version[16] = 0;
-  snprintf(m->checksum_hex, sizeof m->checksum_hex, "%016llx", (unsigned long long)h.checksum);
-  struct { uint32_t id, elem; const void **ptr; size_t *count; } want[] = {
+  const ju_rsec want[] = {
       {JM_S_STRINGS, 1, (const void **)&m->strings, &m->n_strings},
       {JM_S_FICHES, sizeof(jm_fiche), (const void **)&m->fiches, &m->n_fiches},
       {JM_S_APPELS, sizeof(jm_appel), (const void **)&m->appels, &m->n_appels},
@@ -201,21 +169,14 @@ static int parse(jalon_model *m, jalon_error **err) {
       {JM_S_ITEM_CLEA, sizeof(uint32_t), (const void **)&m->item_clea, &m->n_item_clea},
       {JM_S_SOFT_SRC, 1, (const void **)&m->soft_src, &m->n_soft_src},
   };
-  size_t nwant = sizeof want / sizeof *want;
-  for (size_t w = 0; w < nwant; w++) {
-    int seen = 0;
-    for (uint32_t i = 0; i < h.n_sections; i++) {
-      jm_section s;
-      memcpy(&s, m->base + sizeof h + i * sizeof s, sizeof s);
-      if (s.id != want[w].id) continue;
-      int rc = bind_section(m, &s, want[w].elem, want[w].ptr, want[w].count, err);
-      if (rc) return rc;
-      seen = 1;
-      break;
-    }
-    if (!seen) return BAD("%s: model section %u missing", m->path, want[w].id);
-  }
-  int rc = validate(m, err);
+  jm_header h;
+  int rc = ju_secfile_parse(m->base, m->size, JM_MAGIC, JM_FORMAT_MAJOR, m->path, "model", want,
+                            sizeof want / sizeof *want, &h, err);
+  if (rc) return rc;
+  memcpy(m->rome_version, h.rome_version, sizeof h.rome_version);
+  m->rome_version[16] = 0;
+  snprintf(m->checksum_hex, sizeof m->checksum_hex, "%016llx", (unsigned long long)h.checksum);
+  rc = validate(m, err);
   if (rc) return rc;
   if (!m->n_cues_src || m->cues_src[m->n_cues_src - 1] != 0) return BAD("%s: cue patterns not terminated", m->path);
   rc = jq_set_compile(&m->cues, m->cues_src, "model cues", err);
@@ -255,44 +216,12 @@ static const char *default_path(void) {
 }
 
 static int load_file(jalon_model *m, jalon_error **err) {
-  int fd = open(m->path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ju_error(err, errno == ENOENT ? JALON_ENOTFOUND : JALON_EIO, "cannot open model %s: %s", m->path, strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return ju_error(err, JALON_EIO, "model %s is not a regular file", m->path);
-  }
-  m->size = (size_t)st.st_size;
-  if (m->size == 0) {
-    close(fd);
-    return BAD("model %s is empty", m->path);
-  }
-  void *p = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (p != MAP_FAILED) {
-    m->base = p;
-    m->mapped = 1;
-    close(fd);
-    return 0;
-  }
-  /* Some file systems cannot map: fall back to reading the file. */
-  uint8_t *buf = malloc(m->size);
-  if (!buf) {
-    close(fd);
-    return ju_error(err, JALON_ENOMEM, "out of memory loading %s", m->path);
-  }
-  size_t got = 0;
-  while (got < m->size) {
-    ssize_t r = read(fd, buf + got, m->size - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += (size_t)r;
-  }
-  close(fd);
-  if (got != m->size) {
-    free(buf);
-    return ju_error(err, JALON_EIO, "cannot read model %s", m->path);
-  }
-  m->base = buf;
+  ju_mapped f;
+  int rc = ju_map_file(&f, m->path, "model", err);
+  if (rc) return rc;
+  m->base = f.base;
+  m->size = f.size;
+  m->mapped = f.how;
   return 0;
 }
 
@@ -345,8 +274,8 @@ void jalon_model_free(jalon_model *m) {
   jq_set_free(m->cues);
   jk_set_free(m->clea);
   jk_set_free(m->soft);
-  if (m->mapped == 1) munmap((void *)m->base, m->size);
-  else if (m->mapped == 0) free((void *)m->base);
+  ju_mapped f = {m->base, m->size, m->mapped};
+  ju_unmap(&f);
   free(m->path);
   free(m);
 }

@@ -21,8 +21,23 @@
 
 #include "jalon/jalon.h"
 
+typedef struct jtr_builder jtr_builder;
+
 #define JTR_MAX_ROME 8      /* ROME links kept per certification */
 #define JTR_MAX_FORMACODE 5 /* Formacode codes kept per certification */
+
+/* Reads the rule tables written in models/train/ (basic_skills.txt: which
+ * certifications address which CléA domains; regions.txt: département ->
+ * region). Call before the importers; without them no certification is
+ * flagged basic-skills and regions are only those the sources give.
+ * JALON_EIO, or JALON_EDATA with file:line for a bad rule. */
+int jtr_builder_load_rules(jtr_builder *b, const char *dir, jalon_error **err);
+
+/* Parses a date ("YYYY-MM-DD", "YYYYMMDD", "YYYY-MM", "DD/MM/YYYY") into
+ * YYYYMMDD; a month alone gives its first day. Returns 0, or -1 for text
+ * that is not a valid date ("00000000" included: callers treat it as
+ * unknown). */
+int jtr_date_parse(const char *s, uint32_t *ymd);
 
 /* Certification flags. */
 enum jtr_cert_flags {
@@ -66,8 +81,6 @@ typedef struct jtr_session_in {
   unsigned funding;        /* jtr_funding */
   const char *url;         /* NULL */
 } jtr_session_in;
-
-typedef struct jtr_builder jtr_builder;
 
 /* m (may be NULL) checks ROME codes: with a model, codes the model does not
  * know (ROME v3 codes absent from v4) are dropped and counted. The model is
