@@ -18,10 +18,34 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 /* ---- verbs: argv[0] is the verb name, options follow ---- */
 int cli_diagnose(int argc, char **argv);
-int cli_batch(const char *model_path, unsigned jobs);
+int cli_batch(const char *model_path, const char *catalogue_path, int no_trainings, unsigned jobs);
 int cli_eval(int argc, char **argv);
 int cli_model(int argc, char **argv);
 int cli_rome(int argc, char **argv);
+int cli_catalogue(int argc, char **argv);
+int cli_trainings(int argc, char **argv);
+
+/* ---- trainings options shared by diagnose and trainings (cli_catalogue.c) ---- */
+
+/* getopt values of the long options that say where the person is. */
+enum { CLI_OPT_DEPT = 1000, CLI_OPT_REGION, CLI_OPT_LAT, CLI_OPT_LON, CLI_OPT_RADIUS, CLI_OPT_AFTER,
+       CLI_OPT_CATALOGUE, CLI_OPT_MAX_TRAININGS };
+
+typedef struct cli_place {
+  jalon_place place;
+  int given;             /* any place option was given */
+  int has_lat, has_lon;
+  const char *after;
+} cli_place;
+
+/* Applies one of the CLI_OPT_DEPT..CLI_OPT_AFTER options; -1 for a bad value. */
+int cli_place_option(int c, const char *arg, cli_place *p);
+/* Opens the catalogue at path (NULL: search order); French report on failure. */
+int cli_open_catalogue(jalon_catalogue **out, const char *path);
+/* The catalogue a diagnosing verb uses: none with no_trainings; path when
+ * given (a failure is an error: 1 returned after the report); otherwise the
+ * search order, silently none when nothing is found. */
+int cli_pick_catalogue(jalon_catalogue **out, const char *path, int no_trainings);
 
 /* ---- reports (cli_util.c) ---- */
 
@@ -107,7 +131,7 @@ typedef int (*cli_sink_fn)(void *ud, cli_item *it);
  * Returns 0; the sink's nonzero value if it stopped the run; or a negative
  * JALON_E* status (workspace creation: detail in *err; read error: JALON_EIO
  * with errno kept in *read_errno). */
-int cli_map_lines(int fd, const jalon_model *m, unsigned jobs, size_t max_line,
+int cli_map_lines(int fd, const jalon_model *m, const jalon_catalogue *cat, unsigned jobs, size_t max_line,
                   cli_work_fn work, cli_sink_fn sink, void *ud, jalon_error **err,
                   int *read_errno);
 

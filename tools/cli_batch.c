@@ -93,9 +93,14 @@ static int batch_sink(void *ud, cli_item *it) {
   return 0;
 }
 
-int cli_batch(const char *model_path, unsigned jobs) {
+int cli_batch(const char *model_path, const char *catalogue_path, int no_trainings, unsigned jobs) {
   jalon_model *m = NULL;
+  jalon_catalogue *cat = NULL;
   if (cli_open_model(&m, model_path) != 0) return CLI_FAIL;
+  if (cli_pick_catalogue(&cat, catalogue_path, no_trainings)) {
+    jalon_model_free(m);
+    return CLI_FAIL;
+  }
 
   batch b = {.out = stdout, .progress = cli_is_tty(stderr)};
   b.t0 = b.last_shown = cli_now();
@@ -104,7 +109,7 @@ int cli_batch(const char *model_path, unsigned jobs) {
 
   jalon_error *e = NULL;
   int read_errno = 0;
-  int rc = cli_map_lines(STDIN_FILENO, m, jobs, CLI_MAX_LINE_BYTES, batch_work, batch_sink, &b,
+  int rc = cli_map_lines(STDIN_FILENO, m, cat, jobs, CLI_MAX_LINE_BYTES, batch_work, batch_sink, &b,
                          &e, &read_errno);
   int flush_failed = fflush(stdout) != 0 || ferror(stdout);
   if (b.progress && b.done) show_progress(&b, 1);
@@ -125,6 +130,7 @@ int cli_batch(const char *model_path, unsigned jobs) {
     fprintf(stderr, "%" PRIu64 " ligne%s en erreur sur %" PRIu64 ".\n", b.bad,
             b.bad > 1 ? "s" : "", b.done);
   jalon_error_free(e);
+  jalon_catalogue_free(cat);
   jalon_model_free(m);
   return status;
 }

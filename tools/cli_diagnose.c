@@ -24,12 +24,22 @@ static const char USAGE[] =
     "  -b, --batch         JSON requests on stdin, one per line; one JSON response\n"
     "                      per line on stdout, same order; bad lines give error objects\n"
     "      --jobs N        worker threads for --batch (default: number of CPUs)\n"
+    "\n"
+    "Trainings (when a catalogue is found: --catalogue, $JALON_CATALOGUE, build\n"
+    "dir, datadir):\n"
+    "      --catalogue FILE  training catalogue (jalon catalogue build)\n"
+    "      --no-trainings    do not recommend trainings\n"
+    "      --dept CODE       the person's département (\"31\"), for nearby sessions\n"
+    "      --region CODE     INSEE region code (\"76\")\n"
+    "      --lat X --lon Y   the person's position; --radius KM (default 50)\n"
+    "      --after DATE      sessions starting on or after DATE (YYYY-MM-DD)\n"
+    "      --max-trainings N trainings to list, 1..50 (default 5)\n"
     "  -h, --help          show this help\n"
     "\n"
     "Exit status: 0 ok, 1 runtime error, 2 usage error. --batch exits 0 even when\n"
     "some lines are bad: their error objects say why.\n";
 
-enum { OPT_TARGET = 256, OPT_JOBS };
+enum { OPT_TARGET = 256, OPT_JOBS, OPT_NO_TRAININGS };
 
 /* Writes a piece of the person's text on one line: control characters (a
  * newline inside an evidence span) would break the layout. */
@@ -150,6 +160,36 @@ static void put_clea(const jalon_result *r) {
   if (!any) puts("\nCompétences de base (CléA) : rien de sûr dans le texte.");
 }
 
+/* Trainings: what, why, and where and when when the catalogue says. */
+static void put_trainings(const jalon_result *r) {
+  size_t n = jalon_result_training_count(r);
+  if (!n) return;
+  puts("\nFormations possibles :");
+  for (size_t i = 0; i < n; i++) {
+    const char *reason = jalon_result_training_reason(r, i);
+    const char *why = strcmp(reason, "target") == 0 ? "mène au métier visé"
+                      : strcmp(reason, "gap") == 0  ? "couvre des compétences qui manquent"
+                                                    : "compétences de base";
+    printf("    %zu. %s (%s)\n", i + 1, jalon_result_training_title(r, i), why);
+    size_t ns = jalon_result_training_session_count(r, i);
+    if (!ns) puts("       Pas de session connue dans le catalogue.");
+    for (size_t k = 0; k < ns; k++) {
+      const char *org = NULL, *city = NULL, *dept = NULL;
+      unsigned start = 0;
+      int distance = -1;
+      double km = -1;
+      if (jalon_result_training_session(r, i, k, &org, &city, &dept, &start, NULL, &distance, &km)) continue;
+      printf("       - %s%s%s", city ? city : "lieu non précisé", dept ? " (" : "", dept ? dept : "");
+      if (dept) putchar(')');
+      if (start) printf(", début %02u/%04u", start / 100 % 100, start / 10000);
+      if (distance == 1) fputs(", à distance", stdout);
+      if (km >= 0) printf(", à %.0f km", km);
+      if (org) printf(", %s", org);
+      putchar('\n');
+    }
+  }
+}
+
 static void put_summary(const jalon_model *m, const jalon_result *r, const char *text,
                         size_t len, const char *target, int tty) {
   size_t n = jalon_result_job_count(r);
@@ -199,6 +239,7 @@ static void put_summary(const jalon_model *m, const jalon_result *r, const char 
   }
   put_gap(m, r);
   put_clea(r);
+  put_trainings(r);
 }
 
 /* Joins the text arguments with single spaces. */
@@ -216,7 +257,18 @@ int cli_diagnose(int argc, char **argv) {
       {"target", required_argument, NULL, OPT_TARGET},
       {"max-jobs", required_argument, NULL, 'n'}, {"json", no_argument, NULL, 'j'},
       {"batch", no_argument, NULL, 'b'},         {"jobs", required_argument, NULL, OPT_JOBS},
+      {"catalogue", required_argument, NULL, CLI_OPT_CATALOGUE},
+      {"no-trainings", no_argument, NULL, OPT_NO_TRAININGS},
+      {"dept", required_argument, NULL, CLI_OPT_DEPT},  {"region", required_argument, NULL, CLI_OPT_REGION},
+      {"lat", required_argument, NULL, CLI_OPT_LAT},    {"lon", required_argument, NULL, CLI_OPT_LON},
+      {"radius", required_argument, NULL, CLI_OPT_RADIUS}, {"after", required_argument, NULL, CLI_OPT_AFTER},
+      {"max-trainings", required_argument, NULL, CLI_OPT_MAX_TRAININGS},
       {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+  const char *catalogue_path = NULL;
+  int no_trainings = 0;
+  unsigned max_trainings = 0;
+  cli_place pl;
+  memset(&pl, 0, sizeof pl);
   const char *model_path = NULL, *title = NULL;
   char *target = NULL;
   unsigned max_jobs = 0, jobs = 0;
@@ -240,6 +292,16 @@ int cli_diagnose(int argc, char **argv) {
       if (cli_parse_uint(optarg, 1, 1024, &jobs))
         return cli_usage("diagnose", "--jobs attend un nombre entre 1 et 1024.");
       break;
+    case CLI_OPT_CATALOGUE: catalogue_path = optarg; break;
+    case OPT_NO_TRAININGS: no_trainings = 1; break;
+    case CLI_OPT_MAX_TRAININGS:
+      if (cli_parse_uint(optarg, 1, JALON_MAX_TRAININGS, &max_trainings))
+        return cli_usage("diagnose", "--max-trainings attend un nombre entre 1 et %u.", JALON_MAX_TRAININGS);
+      break;
+    case CLI_OPT_DEPT: case CLI_OPT_REGION: case CLI_OPT_LAT: case CLI_OPT_LON: case CLI_OPT_RADIUS:
+    case CLI_OPT_AFTER:
+      if (cli_place_option(c, optarg, &pl)) return cli_usage("diagnose", "valeur invalide : %s.", optarg);
+      break;
     case 'h': fputs(USAGE, stdout); return CLI_OK;
     default: return cli_bad_option("diagnose", c, optopt, argv[optind - 1]);
     }
@@ -248,11 +310,13 @@ int cli_diagnose(int argc, char **argv) {
   if (batch) {
     /* Requests carry their own title, target and limits. */
     if (optind < argc) return cli_usage("diagnose", "--batch lit les demandes sur l'entrée standard, pas dans les arguments.");
-    if (title || target || max_jobs)
-      return cli_usage("diagnose", "avec --batch, le titre, la cible et le nombre de métiers se donnent dans chaque demande JSON.");
-    return cli_batch(model_path, jobs ? jobs : cli_default_jobs());
+    if (title || target || max_jobs || pl.given || pl.after || max_trainings)
+      return cli_usage("diagnose", "avec --batch, le titre, la cible, le lieu et les limites se donnent dans chaque demande JSON.");
+    return cli_batch(model_path, catalogue_path, no_trainings, jobs ? jobs : cli_default_jobs());
   }
   if (jobs) return cli_usage("diagnose", "--jobs ne sert qu'avec --batch.");
+  if (pl.has_lat != pl.has_lon) return cli_usage("diagnose", "--lat et --lon vont ensemble.");
+  jalon_catalogue *cat = NULL;
 
   cli_buf text = {0};
   jalon_model *m = NULL;
@@ -308,7 +372,9 @@ int cli_diagnose(int argc, char **argv) {
                        target);
     goto out;
   }
+  if (cli_pick_catalogue(&cat, catalogue_path, no_trainings)) goto out;
   int rc = jalon_workspace_new(&ws, m, &e);
+  if (rc == 0) rc = jalon_workspace_set_catalogue(ws, cat);
   if (rc != 0) {
     cli_report("Le traitement n'a pas pu démarrer.", rc, e);
     goto out;
@@ -326,6 +392,9 @@ int cli_diagnose(int argc, char **argv) {
   o.target = target;
 #endif
   o.target = target;
+  if (pl.given) o.place = &pl.place;
+  o.after = pl.after;
+  o.max_trainings = max_trainings;
   rc = jalon_diagnose(&r, ws, text.data, text.len, &o, &e);
   if (rc != 0) {
     cli_report(NULL, rc, e);
@@ -356,6 +425,7 @@ out:
   jalon_free(out);
   jalon_result_free(r);
   jalon_workspace_free(ws);
+  jalon_catalogue_free(cat);
   jalon_model_free(m);
   jalon_error_free(e);
   cli_buf_free(&text);

@@ -578,7 +578,7 @@ int cli_eval(int argc, char **argv) {
   ctx.progress = cli_is_tty(stderr);
   ctx.last_shown = cli_now();
   int read_errno = 0;
-  int rc = cli_map_lines(fd, m, jobs ? jobs : cli_default_jobs(), CLI_MAX_LINE_BYTES, eval_work,
+  int rc = cli_map_lines(fd, m, NULL, jobs ? jobs : cli_default_jobs(), CLI_MAX_LINE_BYTES, eval_work,
                          eval_sink, &ctx, &e, &read_errno);
   if (ctx.progress && ctx.lines) fputs("\r\033[K", stderr);
   if (rc == 2) {

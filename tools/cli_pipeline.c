@@ -127,7 +127,7 @@ static void stop_all(pipe_state *p) {
   pthread_cond_broadcast(&p->can_sink);
 }
 
-int cli_map_lines(int fd, const jalon_model *m, unsigned jobs, size_t max_line,
+int cli_map_lines(int fd, const jalon_model *m, const jalon_catalogue *cat, unsigned jobs, size_t max_line,
                   cli_work_fn work, cli_sink_fn sink, void *ud, jalon_error **err,
                   int *read_errno) {
   if (jobs < 1) jobs = 1;
@@ -162,6 +162,7 @@ int cli_map_lines(int fd, const jalon_model *m, unsigned jobs, size_t max_line,
   for (unsigned i = 0; i < jobs; i++) {
     ws[i].p = &p;
     int rc = jalon_workspace_new(&ws[i].ws, m, err);
+    if (rc == 0) rc = jalon_workspace_set_catalogue(ws[i].ws, cat);
     if (rc != 0) {
       result = rc;
       goto done;

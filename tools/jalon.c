@@ -22,6 +22,9 @@ static const char USAGE[] =
     "  model build          compile a model from the ROME release and models/\n"
     "  model info           path, ROME version, checksum, number of fiches\n"
     "  rome CODE            one ROME fiche as JSON\n"
+    "  catalogue build      compile a training catalogue (Certif Info, LHÉO, RCO, JSON)\n"
+    "  catalogue info       path, checksum and size of the catalogue found\n"
+    "  trainings --rome C   trainings leading to a ROME job, with sessions, as JSON\n"
     "  serve                HTTP API and web page on 127.0.0.1:8080 (--help for options)\n"
     "  help [VERB]          this help, or the help of VERB\n"
     "\n"
@@ -43,6 +46,8 @@ static const struct {
     {"eval", cli_eval},
     {"model", cli_model},
     {"rome", cli_rome},
+    {"catalogue", cli_catalogue},
+    {"trainings", cli_trainings},
 #ifdef JALON_HAVE_SERVE
     {"serve", cli_serve},
 #endif

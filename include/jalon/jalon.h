@@ -30,6 +30,10 @@ extern "C" {
 #define JALON_MAX_JOBS 50u
 #define JALON_DEFAULT_JOBS 10u
 #define JALON_MAX_EVIDENCE 8u
+/* Trainings per diagnosis: default and limit; sessions kept per training. */
+#define JALON_DEFAULT_TRAININGS 5u
+#define JALON_MAX_TRAININGS 50u
+#define JALON_MAX_SESSIONS 3u
 
 /* Error codes: 0 is success, failures are negative. */
 enum jalon_status {
@@ -108,6 +112,49 @@ JALON_EXPORT int jalon_workspace_new(jalon_workspace **out, const jalon_model *m
 /* NULL-safe. */
 JALON_EXPORT void jalon_workspace_free(jalon_workspace *ws);
 
+/* ---- training catalogue: certifications and sessions (jalon catalogue build) ---- */
+
+typedef struct jalon_catalogue jalon_catalogue;
+
+/* Opens a compiled training catalogue read-only (mmap). path NULL: the
+ * JALON_CATALOGUE environment variable, then the build directory, then the
+ * install datadir. Errors as for jalon_model_open (JALON_ENOTFOUND,
+ * JALON_EIO, JALON_EFORMAT for a truncated or corrupt file, JALON_EVERSION).
+ * Immutable once open: share it between threads. Free with
+ * jalon_catalogue_free after every result that used it. */
+JALON_EXPORT int jalon_catalogue_open(jalon_catalogue **out, const char *path, jalon_error **err);
+JALON_EXPORT void jalon_catalogue_free(jalon_catalogue *c); /* NULL-safe */
+JALON_EXPORT const char *jalon_catalogue_path(const jalon_catalogue *c);
+/* Header checksum as 16 hex digits (borrowed). */
+JALON_EXPORT const char *jalon_catalogue_checksum(const jalon_catalogue *c);
+JALON_EXPORT size_t jalon_catalogue_certification_count(const jalon_catalogue *c);
+JALON_EXPORT size_t jalon_catalogue_session_count(const jalon_catalogue *c);
+
+/* Diagnoses made with ws also recommend trainings from cat (NULL: none).
+ * cat is borrowed: it must outlive ws and every result made with it. Call
+ * it from the thread that owns ws. Returns 0 or JALON_EINVAL. */
+JALON_EXPORT int jalon_workspace_set_catalogue(jalon_workspace *ws, const jalon_catalogue *cat);
+
+/* Where the person is, to choose training sessions near them. Every field
+ * is optional: NULL strings, has_coords 0, radius_km 0 (= 50 km). */
+typedef struct jalon_place {
+  const char *department; /* "31", "2A", "974" */
+  const char *region;     /* INSEE region code, "76" */
+  int has_coords;
+  double lat, lon;
+  double radius_km;
+} jalon_place;
+
+/* Trainings leading to one ROME job, as JSON ({"rome","trainings":[...]},
+ * the items shaped as in a diagnosis): the direct lookup of `jalon
+ * trainings --rome`. m (may be NULL) adds the fiche label. place and after
+ * ("YYYY-MM-DD", may be NULL) filter sessions as in a diagnosis; max 0 =
+ * default (JALON_DEFAULT_TRAININGS). *out freed with jalon_free.
+ * JALON_ENOTFOUND when m is given and does not know the code. Thread-safe. */
+JALON_EXPORT int jalon_catalogue_lookup_json(char **out, const jalon_catalogue *c, const jalon_model *m,
+                                             const char *rome, const jalon_place *place, const char *after,
+                                             unsigned max, jalon_error **err);
+
 /* ---- diagnosis ---- */
 
 typedef struct jalon_diagnose_options {
@@ -120,14 +167,20 @@ typedef struct jalon_diagnose_options {
   const char *target;  /* ROME code of the job aimed at ("J1501"), NUL-terminated;
                           NULL: the best aspiration read in the text */
   unsigned flags;      /* JALON_DIAGNOSE_* flags, 0 = the whole diagnosis */
+  /* version 3: trainings (used when the workspace has a catalogue) */
+  const jalon_place *place; /* where the person is; NULL: anywhere */
+  const char *after;   /* "YYYY-MM-DD": sessions starting on or after it; NULL: any date */
+  unsigned max_trainings; /* 1..JALON_MAX_TRAININGS; 0 = default */
 } jalon_diagnose_options;
 
 /* Rank jobs only: no roles, gap, soft skills or CléA profile (a search box,
  * a job offer classifier, the matching benchmark). */
 #define JALON_DIAGNOSE_MATCH_ONLY 1u
+/* No training recommendations even when the workspace has a catalogue. */
+#define JALON_DIAGNOSE_NO_TRAININGS 2u
 
-#define JALON_DIAGNOSE_OPTIONS_VERSION 2
-#define JALON_DIAGNOSE_OPTIONS_INIT {JALON_DIAGNOSE_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL, 0}
+#define JALON_DIAGNOSE_OPTIONS_VERSION 3
+#define JALON_DIAGNOSE_OPTIONS_INIT {JALON_DIAGNOSE_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL, 0, NULL, NULL, 0}
 
 /* Diagnoses `len` bytes of UTF-8 `text` (not NUL-terminated necessarily).
  * opts may be NULL (defaults). On success *out is a new result owned by the
@@ -201,6 +254,26 @@ JALON_EXPORT const char *jalon_result_clea_label(const jalon_result *r, int doma
 /* 1 when the domain's status rests on the text itself, 0 when it comes only
  * from the jobs held (or nothing). */
 JALON_EXPORT int jalon_result_clea_from_text(const jalon_result *r, int domain);
+
+/* Recommended trainings, best first (empty without a catalogue). Strings
+ * are borrowed from the catalogue. reason: "target" (leads to the target
+ * job), "gap" (its training field covers missing competences) or
+ * "basic_skills" (addresses CléA domains to develop). */
+JALON_EXPORT size_t jalon_result_training_count(const jalon_result *r);
+JALON_EXPORT const char *jalon_result_training_title(const jalon_result *r, size_t i);
+/* Certif Info code, else RNCP/RS code; may be NULL. */
+JALON_EXPORT const char *jalon_result_training_id(const jalon_result *r, size_t i);
+JALON_EXPORT double jalon_result_training_score(const jalon_result *r, size_t i);
+JALON_EXPORT const char *jalon_result_training_reason(const jalon_result *r, size_t i);
+/* Sessions kept for training i (nearest and soonest first, at most
+ * JALON_MAX_SESSIONS). start/end are YYYYMMDD (0 = unknown); distance 1 for
+ * distance learning, 0 on site, -1 unknown; km from the person's point
+ * (-1 when either has no coordinates). Any output pointer may be NULL. */
+JALON_EXPORT size_t jalon_result_training_session_count(const jalon_result *r, size_t i);
+JALON_EXPORT int jalon_result_training_session(const jalon_result *r, size_t i, size_t k,
+                                               const char **organisation, const char **city,
+                                               const char **department, unsigned *start, unsigned *end,
+                                               int *distance, double *km);
 
 /* Misspelt words read as model words ("did you mean"): byte span in the text
  * and the word used (borrowed from the model). */

@@ -7,6 +7,7 @@
 #include "api/result.h"
 #include "api/workspace.h"
 #include "gap/gap.h"
+#include "train/build.h"
 #include "util/error.h"
 #include "util/vec.h"
 
@@ -88,6 +89,8 @@ void jalon_result_free(jalon_result *r) {
   free(r->gap.nearby_score);
   free(r->clea_ev);
   free(r->soft);
+  free(r->trainings);
+  free(r->train_covers);
   free(r);
 }
 
@@ -135,7 +138,7 @@ int jalon_diagnose(jalon_result **out, jalon_workspace *ws, const char *text, si
                    const jalon_diagnose_options *opts, jalon_error **err) {
   if (!out || !ws || (!text && len)) return ju_error(err, JALON_EINVAL, "jalon_diagnose: NULL argument");
   *out = NULL;
-  if (opts && opts->version != JALON_DIAGNOSE_OPTIONS_VERSION && opts->version != 1)
+  if (opts && (opts->version < 1 || opts->version > JALON_DIAGNOSE_OPTIONS_VERSION))
     return ju_error(err, JALON_EINVAL, "jalon_diagnose_options version %u unknown (expected %u)", opts->version,
                     JALON_DIAGNOSE_OPTIONS_VERSION);
   if (opts && opts->max_jobs > JALON_MAX_JOBS)
@@ -147,6 +150,13 @@ int jalon_diagnose(jalon_result **out, jalon_workspace *ws, const char *text, si
     long f = jalon_model_find_fiche(ws->model, target_code);
     if (f < 0) return ju_error(err, JALON_ENOTFOUND, "target \"%.16s\" is not a ROME code of this model", target_code);
     target = (uint32_t)f;
+  }
+  uint32_t after = 0;
+  if (opts && opts->version >= 3) {
+    if (opts->max_trainings > JALON_MAX_TRAININGS)
+      return ju_error(err, JALON_EINVAL, "max_trainings %u above the limit %u", opts->max_trainings, JALON_MAX_TRAININGS);
+    if (opts->after && (strlen(opts->after) != 10 || jtr_date_parse(opts->after, &after)))
+      return ju_error(err, JALON_EINVAL, "after \"%.16s\" is not a date written YYYY-MM-DD", opts->after);
   }
   size_t title_len = title ? opts->title_len : 0;
   int rc = check_input("text", text ? text : "", len, JALON_MAX_TEXT_BYTES, err);
@@ -174,6 +184,15 @@ int jalon_diagnose(jalon_result **out, jalon_workspace *ws, const char *text, si
     if (ws->clea_md) rc = jk_soft_skills(ws->model, ws->clea_md, &ws->text, fb, fl, to, r);
     if (!rc) rc = jg_gap(ws->model, target, &ws->text, ws->stems, r);
     if (!rc && ws->clea_md) rc = jk_profile(ws->model, ws->clea_md, &ws->text, fb, fl, to, r);
+  }
+  int want_trainings = ws->catalogue && !match_only && !(opts && opts->version >= 2 && (opts->flags & JALON_DIAGNOSE_NO_TRAININGS));
+  if (!rc && want_trainings) {
+    jtr_query q = {NULL, after, JALON_DEFAULT_TRAININGS};
+    if (opts && opts->version >= 3) {
+      q.place = opts->place;
+      if (opts->max_trainings) q.max = opts->max_trainings;
+    }
+    rc = jtr_recommend(r, ws->catalogue, &q);
   }
   if (rc) {
     jalon_result_free(r);

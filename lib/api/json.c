@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/json.h"
+#include "api/json_util.h"
 #include "clea/clea.h"
 #include "api/result.h"
 #include "model/model.h"
@@ -40,33 +41,6 @@ const char *jalon_status_name(int status) { return jj_status_code_name(status); 
 
 /* ---- small helpers ---- */
 
-/* jalon_free() is free(), but cJSON allocates through process-wide hooks that
- * the application may have replaced (cJSON_InitHooks). Copying the printed
- * text into a malloc'd buffer keeps jalon_free right whatever the hooks. */
-static int print_doc(char **out, cJSON *doc, int pretty) {
-  char *s = pretty ? cJSON_Print(doc) : cJSON_PrintUnformatted(doc);
-  if (!s) return JALON_ENOMEM;
-  size_t n = strlen(s);
-  char *copy = malloc(n + 1);
-  if (copy) memcpy(copy, s, n + 1);
-  cJSON_free(s);
-  if (!copy) return JALON_ENOMEM;
-  *out = copy;
-  return 0;
-}
-
-/* The cJSON_Add*ToObject helpers free what they created when they fail, so a
- * failed add leaks nothing; these turn their NULL into a status to chain. */
-static int add_str(cJSON *o, const char *key, const char *v) {
-  return cJSON_AddStringToObject(o, key, v ? v : "") ? 0 : JALON_ENOMEM;
-}
-static int add_num(cJSON *o, const char *key, double v) {
-  return cJSON_AddNumberToObject(o, key, v) ? 0 : JALON_ENOMEM;
-}
-static int add_bool(cJSON *o, const char *key, int v) {
-  return cJSON_AddBoolToObject(o, key, v ? 1 : 0) ? 0 : JALON_ENOMEM;
-}
-
 /* Codes OGR are numbers in the model; JSON carries them as strings (in the
  * response's appellation and in the fiche) since they are identifiers, not
  * amounts, and a reader must not round or reformat them. */
@@ -75,21 +49,6 @@ static int add_ogr(cJSON *o, const char *key, uint32_t code) {
   snprintf(buf, sizeof buf, "%" PRIu32, code);
   return add_str(o, key, buf);
 }
-
-/* An object appended to an array. cJSON_AddItemToArray does not take
- * ownership when it fails, so the new object is deleted here then. */
-static cJSON *push_object(cJSON *array) {
-  cJSON *o = cJSON_CreateObject();
-  if (o && !cJSON_AddItemToArray(array, o)) {
-    cJSON_Delete(o);
-    return NULL;
-  }
-  return o;
-}
-
-/* Scores travel as 4 decimals: more digits are noise to a reader and make
- * golden files churn on harmless float changes. */
-static double round4(double x) { return isfinite(x) ? round(x * 10000.0) / 10000.0 : 0.0; }
 
 /* Growable scratch buffer for NUL-terminated substrings of the text. */
 typedef struct sbuf {
@@ -366,6 +325,7 @@ static int build_response(cJSON **out, const jalon_result *r) {
   if (!rc && r->gap.target != JR_NONE) rc = add_gap(root, r, &b);
   if (!rc && r->has_clea) rc = add_clea(root, r, &b);
   if (!rc && r->model->soft) rc = add_soft(root, r, &b);
+  if (!rc) rc = jj_add_trainings(root, r);
   cJSON *conf = rc ? NULL : cJSON_AddObjectToObject(root, "confidence");
   if (!rc && !conf) rc = JALON_ENOMEM;
   if (!rc) rc = add_num(conf, "margin", round4(r->margin));
@@ -686,6 +646,12 @@ int jalon_diagnose_json(char **out, jalon_workspace *ws, const char *request, si
     opts.max_jobs = req.max_jobs;
     opts.id = req.id;
     opts.target = req.target;
+    jalon_place place = {req.place.department, req.place.region, req.place.has_coords, req.place.lat,
+                         req.place.lon, req.place.radius_km};
+    if (req.place.given) opts.place = &place;
+    opts.after = req.after;
+    if (req.has_max_trainings && req.max_trainings == 0) opts.flags |= JALON_DIAGNOSE_NO_TRAININGS;
+    else if (req.has_max_trainings) opts.max_trainings = req.max_trainings;
     rc = jalon_diagnose(&res, ws, req.text, req.text_len, &opts, &e);
   }
   if (!rc) rc = jalon_result_to_json(out, res, 0, &e);

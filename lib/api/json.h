@@ -15,8 +15,7 @@ struct cJSON; /* the parsed document; kept opaque so users need not include cJSO
  * keeping cJSON's recursive parser shallow. */
 #define JJ_MAX_REQUEST_BYTES (4u * JALON_MAX_TEXT_BYTES)
 #define JJ_MAX_DEPTH 32u
-/* No public constant exists for trainings yet; same order as jobs. */
-#define JJ_MAX_TRAININGS 50u
+#define JJ_MAX_TRAININGS JALON_MAX_TRAININGS
 
 /* A parsed request. Every string is borrowed from `doc` and stays valid until
  * jj_request_free. Optional fields not given are NULL / 0. */
@@ -62,6 +61,11 @@ int jj_parse_json(struct cJSON **out, const char *json, size_t len, jalon_error 
 int jj_parse_request(jj_request *req, const char *request, size_t len, jalon_error **err);
 /* NULL-safe; leaves req zeroed. */
 void jj_request_free(jj_request *req);
+
+struct jalon_result;
+/* Adds the "trainings" array of a result that used a catalogue (nothing
+ * otherwise). 0 or JALON_ENOMEM. */
+int jj_add_trainings(struct cJSON *root, const struct jalon_result *r);
 
 /* Machine name of a status for the "code" of an error response, e.g.
  * "invalid_utf8". Static storage; never NULL ("internal" for unknown codes). */

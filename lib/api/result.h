@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "jalon/jalon.h"
+#include "train/catalogue.h"
 
 #define JR_NONE UINT32_MAX
 
@@ -105,6 +106,11 @@ struct jalon_result {
   size_t n_corrections, corrections_cap;
   double margin;
   int abstain;
+  const jalon_catalogue *catalogue; /* borrowed; NULL: no trainings */
+  jr_training *trainings;
+  size_t n_trainings;
+  uint32_t *train_covers; /* model items covered, by training */
+  size_t n_train_covers;
 };
 
 /* "savoir_faire", "savoir_etre" or "savoir" for a jm_item_kind. */

@@ -15,6 +15,7 @@ struct jalon_workspace {
   jx_scratch scratch;
   jq_ws *cues;
   void *clea_md; /* PCRE2 match data for the CléA cues */
+  const jalon_catalogue *catalogue; /* borrowed, may be NULL */
   uint32_t *stems; /* per text token, for the gap stage */
   size_t stems_cap;
 };

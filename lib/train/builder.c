@@ -15,15 +15,15 @@
 uint32_t jtr_intern(jtr_builder *b, const char *s) {
   if (!s || !*s) return 0;
   size_t len = strlen(s);
-  if (len > UINT32_MAX / 2) return JC_NONE;
+  if (len > UINT32_MAX / 2) return JCA_NONE;
   uint32_t found = ju_strmap_get(&b->interned, s, len);
   if (found != UINT32_MAX) return found;
-  if (b->strings.n + len + 1 > UINT32_MAX / 2) return JC_NONE;
+  if (b->strings.n + len + 1 > UINT32_MAX / 2) return JCA_NONE;
   uint32_t ref = (uint32_t)b->strings.n;
-  if (ju_reserve(&b->strings.v, &b->strings.cap, b->strings.n + len + 1, 1)) return JC_NONE;
+  if (ju_reserve(&b->strings.v, &b->strings.cap, b->strings.n + len + 1, 1)) return JCA_NONE;
   memcpy(b->strings.v + b->strings.n, s, len + 1);
   b->strings.n += len + 1;
-  if (ju_strmap_put(&b->interned, s, len, ref, NULL) == UINT32_MAX) return JC_NONE;
+  if (ju_strmap_put(&b->interned, s, len, ref, NULL) == UINT32_MAX) return JCA_NONE;
   return ref;
 }
 
@@ -198,7 +198,7 @@ int jtr_builder_add_cert(jtr_builder *b, const jtr_cert_in *in, uint32_t *index)
                      intern_prefixed(b, in->rncp, "RNCP"), intern_prefixed(b, in->rs, "RS"),
                      jtr_intern(b, in->certifier)};
   for (size_t i = 0; i < sizeof refs / sizeof *refs; i++)
-    if (refs[i] == JC_NONE) return JALON_ENOMEM;
+    if (refs[i] == JCA_NONE) return JALON_ENOMEM;
   c->certifinfo = fill(c->certifinfo, refs[0]);
   c->title = fill(c->title, refs[1]);
   c->type = fill(c->type, refs[2]);
@@ -290,14 +290,14 @@ const char *jtr_region_of(const jtr_builder *b, const char dept[4]) {
 
 int jtr_builder_add_session(jtr_builder *b, const jtr_session_in *in) {
   if (!b || !in || in->cert >= b->certs.n) return JALON_EINVAL;
-  jc_session s;
+  jca_session s;
   memset(&s, 0, sizeof s);
   s.cert = in->cert;
   uint32_t refs[] = {jtr_intern(b, in->id), jtr_intern(b, in->organisation), jtr_intern(b, in->siret),
                      jtr_intern(b, in->city), jtr_intern(b, in->postcode), jtr_intern(b, in->insee),
                      jtr_intern(b, in->url)};
   for (size_t i = 0; i < sizeof refs / sizeof *refs; i++)
-    if (refs[i] == JC_NONE) return JALON_ENOMEM;
+    if (refs[i] == JCA_NONE) return JALON_ENOMEM;
   s.id = refs[0];
   s.organisation = refs[1];
   s.siret = refs[2];
@@ -361,7 +361,7 @@ static void ymd_text(uint32_t ymd, char out[11]) {
 const jtr_session_in *jtr_builder_session(const jtr_builder *b, size_t i, jtr_session_in *view) {
   if (!b || !view || i >= b->sessions.n) return NULL;
   jtr_builder *w = (jtr_builder *)b;
-  const jc_session *s = &b->sessions.v[i];
+  const jca_session *s = &b->sessions.v[i];
   memset(view, 0, sizeof *view);
   view->cert = s->cert;
   view->id = jtr_str(b, s->id);
@@ -393,7 +393,7 @@ int jtr_builder_add_formacode(jtr_builder *b, const char *code, const char *labe
   uint32_t num = formacode_num(code);
   if (!num) return JALON_EINVAL;
   uint32_t lref = jtr_intern(b, label);
-  if (lref == JC_NONE) return JALON_ENOMEM;
+  if (lref == JCA_NONE) return JALON_ENOMEM;
   jtr_bfc fc = {num, lref};
   if (JU_PUSH(b->formacodes, fc)) return JALON_ENOMEM;
   uint32_t fc_index = (uint32_t)(b->formacodes.n - 1);
@@ -426,7 +426,7 @@ int jtr_builder_add_formacode(jtr_builder *b, const char *code, const char *labe
         memcpy(tmp, stem, tk->stem_len);
         tmp[tk->stem_len] = 0;
         uint32_t sref = jtr_intern(b, tmp);
-        if (sref == JC_NONE || JU_PUSH(b->stems, sref)) return JALON_ENOMEM;
+        if (sref == JCA_NONE || JU_PUSH(b->stems, sref)) return JALON_ENOMEM;
         id = (uint32_t)(b->stems.n - 1);
         if (ju_strmap_put(&b->stem_ids, stem, tk->stem_len, id, NULL) == UINT32_MAX) return JALON_ENOMEM;
       }

@@ -12,7 +12,7 @@
 typedef struct jtr_bcert {
   uint32_t certifinfo, title, type, rncp, rs, certifier; /* string refs */
   uint32_t fc[JTR_MAX_FORMACODE];
-  jc_code rome[JTR_MAX_ROME];
+  jca_code rome[JTR_MAX_ROME];
   uint8_t n_fc, n_rome, level, flags;
   uint8_t clea;                            /* set from the rules at write time */
   char fc_text[JTR_MAX_FORMACODE][8];      /* views only */
@@ -34,13 +34,13 @@ struct jtr_builder {
   ju_strmap interned;
   ju_strmap by_certifinfo;
   JU_VEC(jtr_bcert) certs;
-  JU_VEC(jc_session) sessions;
+  JU_VEC(jca_session) sessions;
   JU_VEC(jtr_bfc) formacodes;
   JU_VEC(jtr_word) fc_words;
   JU_VEC(uint32_t) stems;    /* string ref of each stem */
   ju_strmap stem_ids;
   JU_VEC(jtr_rule) rules;
-  JU_VEC(jc_dept) depts;
+  JU_VEC(jca_dept) depts;
   size_t rome_links, rome_unknown, rejected;
   char **kept;
   size_t n_kept;
@@ -49,7 +49,7 @@ struct jtr_builder {
   char view_start[11], view_end[11];
 };
 
-/* String interning: 0 for NULL or "", JC_NONE on allocation failure. */
+/* String interning: 0 for NULL or "", JCA_NONE on allocation failure. */
 uint32_t jtr_intern(jtr_builder *b, const char *s);
 const char *jtr_str(const jtr_builder *b, uint32_t ref);
 /* Region of a département from the rules, NULL when unknown. */

@@ -11,20 +11,20 @@
 #include "util/secfile.h"
 
 static int cmp_session(const void *a, const void *b) {
-  const jc_session *x = a, *y = b;
+  const jca_session *x = a, *y = b;
   if (x->cert != y->cert) return x->cert < y->cert ? -1 : 1;
   if (x->start != y->start) return x->start < y->start ? -1 : 1;
   return x->id < y->id ? -1 : x->id > y->id;
 }
 
 static int cmp_rome(const void *a, const void *b) {
-  const jc_rome_ref *x = a, *y = b;
+  const jca_rome_ref *x = a, *y = b;
   int c = memcmp(x->code, y->code, 8);
   return c ? c : (x->cert < y->cert ? -1 : x->cert > y->cert);
 }
 
 static int cmp_fc(const void *a, const void *b) {
-  const jc_formacode *x = a, *y = b;
+  const jca_formacode *x = a, *y = b;
   return x->code < y->code ? -1 : x->code > y->code;
 }
 
@@ -32,15 +32,15 @@ static int cmp_dept(const void *a, const void *b) { return memcmp(a, b, 4); }
 
 
 typedef struct tables {
-  jc_cert *certs;
-  jc_code *cert_rome;
+  jca_cert *certs;
+  jca_code *cert_rome;
   size_t n_cert_rome;
-  jc_rome_ref *rome_index;
-  jc_formacode *fcs;
+  jca_rome_ref *rome_index;
+  jca_formacode *fcs;
   size_t n_fcs;
   uint32_t *fc_certs;
   size_t n_fc_certs;
-  jc_stem *stems;
+  jca_stem *stems;
   uint32_t *stem_hash;
   size_t n_stem_hash;
   uint32_t *stem_post;
@@ -71,7 +71,7 @@ static int lay_certs(jtr_builder *b, tables *t) {
   size_t s = 0;
   for (size_t i = 0; i < nc; i++) {
     const jtr_bcert *bc = &b->certs.v[i];
-    jc_cert *c = &t->certs[i];
+    jca_cert *c = &t->certs[i];
     c->certifinfo = bc->certifinfo;
     c->title = bc->title;
     c->type = bc->type;
@@ -82,7 +82,7 @@ static int lay_certs(jtr_builder *b, tables *t) {
     c->rome_first = (uint32_t)t->n_cert_rome;
     c->n_rome = bc->n_rome;
     for (unsigned k = 0; k < bc->n_rome; k++) {
-      t->rome_index[t->n_cert_rome] = (jc_rome_ref){{0}, (uint32_t)i, 0};
+      t->rome_index[t->n_cert_rome] = (jca_rome_ref){{0}, (uint32_t)i, 0};
       memcpy(t->rome_index[t->n_cert_rome].code, bc->rome[k].code, 8);
       t->cert_rome[t->n_cert_rome++] = bc->rome[k];
     }
@@ -106,7 +106,7 @@ static int lay_formacodes(jtr_builder *b, tables *t, uint32_t **order_out) {
   *order_out = order;
   if (!t->fcs || !order) return JALON_ENOMEM;
   for (size_t i = 0; i < nf; i++)
-    t->fcs[i] = (jc_formacode){b->formacodes.v[i].code, b->formacodes.v[i].label, (uint32_t)i, 0};
+    t->fcs[i] = (jca_formacode){b->formacodes.v[i].code, b->formacodes.v[i].label, (uint32_t)i, 0};
   qsort(t->fcs, nf, sizeof *t->fcs, cmp_fc);
   /* Duplicated codes in the thesaurus keep the first entry. */
   size_t w = 0;
@@ -190,19 +190,19 @@ int jtr_builder_write(jtr_builder *b, const char *path, jalon_error **err) {
   }
   qsort(b->depts.v, b->depts.n, sizeof *b->depts.v, cmp_dept);
   const ju_wsec secs[] = {
-      {JC_S_STRINGS, 1, b->strings.v, b->strings.n},
-      {JC_S_CERTS, sizeof(jc_cert), t.certs, b->certs.n},
-      {JC_S_CERT_ROME, sizeof(jc_code), t.cert_rome, t.n_cert_rome},
-      {JC_S_ROME_INDEX, sizeof(jc_rome_ref), t.rome_index, t.n_cert_rome},
-      {JC_S_SESSIONS, sizeof(jc_session), b->sessions.v, b->sessions.n},
-      {JC_S_FORMACODES, sizeof(jc_formacode), t.fcs, t.n_fcs},
-      {JC_S_FC_CERTS, sizeof(uint32_t), t.fc_certs, t.n_fc_certs},
-      {JC_S_STEMS, sizeof(jc_stem), t.stems, b->stems.n},
-      {JC_S_STEM_HASH, sizeof(uint32_t), t.stem_hash, t.n_stem_hash},
-      {JC_S_STEM_POST, sizeof(uint32_t), t.stem_post, t.n_stem_post},
-      {JC_S_DEPTS, sizeof(jc_dept), b->depts.v, b->depts.n},
+      {JCA_S_STRINGS, 1, b->strings.v, b->strings.n},
+      {JCA_S_CERTS, sizeof(jca_cert), t.certs, b->certs.n},
+      {JCA_S_CERT_ROME, sizeof(jca_code), t.cert_rome, t.n_cert_rome},
+      {JCA_S_ROME_INDEX, sizeof(jca_rome_ref), t.rome_index, t.n_cert_rome},
+      {JCA_S_SESSIONS, sizeof(jca_session), b->sessions.v, b->sessions.n},
+      {JCA_S_FORMACODES, sizeof(jca_formacode), t.fcs, t.n_fcs},
+      {JCA_S_FC_CERTS, sizeof(uint32_t), t.fc_certs, t.n_fc_certs},
+      {JCA_S_STEMS, sizeof(jca_stem), t.stems, b->stems.n},
+      {JCA_S_STEM_HASH, sizeof(uint32_t), t.stem_hash, t.n_stem_hash},
+      {JCA_S_STEM_POST, sizeof(uint32_t), t.stem_post, t.n_stem_post},
+      {JCA_S_DEPTS, sizeof(jca_dept), b->depts.v, b->depts.n},
   };
-  rc = ju_secfile_write(path, JC_MAGIC, JC_FORMAT_MAJOR, JC_FORMAT_MINOR, "catalogue", secs,
+  rc = ju_secfile_write(path, JCA_MAGIC, JCA_FORMAT_MAJOR, JCA_FORMAT_MINOR, "catalogue", secs,
                         sizeof secs / sizeof *secs, err);
   free_tables(&t);
   return rc;

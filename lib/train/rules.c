@@ -83,7 +83,7 @@ static int region_line(jtr_builder *b, char **f, int n, const char *where, jalon
   if (n < 2 || strlen(f[0]) > 3) return ju_error(err, JALON_EDATA, "%s: expected <region> <départements...>", where);
   for (int i = 1; i < n; i++) {
     if (strlen(f[i]) > 3) return ju_error(err, JALON_EDATA, "%s: bad département \"%s\"", where, f[i]);
-    jc_dept d;
+    jca_dept d;
     memset(&d, 0, sizeof d);
     memcpy(d.code, f[i], strlen(f[i]));
     memcpy(d.region, f[0], strlen(f[0]));
