@@ -20,46 +20,7 @@
 #include "jalon_config.h"
 #include "model/format.h"
 #include "model/model.h"
-#include "util/hash.h"
-
-#define MAX_EDITS 64
-
-static uint8_t *pristine, *work;
-static size_t model_size;
-static jm_section *sections;
-static uint32_t n_sections;
-
-static void load_model(void) {
-  const char *path = getenv("JALON_MODEL");
-  if (!path || !*path) path = JALON_BUILD_MODEL;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "fuzz_model: cannot open %s\n", path);
-    abort();
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  FUZZ_CHECK(n > (long)sizeof(jm_header));
-  model_size = (size_t)n;
-  /* malloc is 16-byte aligned: the loader's sections need JM_ALIGN (8). */
-  pristine = malloc(model_size);
-  work = malloc(model_size);
-  FUZZ_CHECK(pristine && work && fread(pristine, 1, model_size, f) == model_size);
-  fclose(f);
-  memcpy(work, pristine, model_size);
-  jm_header h;
-  memcpy(&h, pristine, sizeof h);
-  FUZZ_CHECK(h.n_sections <= 64);
-  n_sections = h.n_sections;
-  sections = calloc(n_sections ? n_sections : 1, sizeof *sections);
-  FUZZ_CHECK(sections);
-  memcpy(sections, pristine + sizeof h, n_sections * sizeof *sections);
-}
-
-static uint32_t rd32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+#include "patch.h"
 
 /* Texts that walk the trie, the fuzzy indexes, the cues, the gap and CléA. */
 static void use_model(const jalon_model *m) {
@@ -87,55 +48,19 @@ static void use_model(const jalon_model *m) {
   jalon_workspace_free(ws);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (!pristine) load_model();
-  if (!size) return 0;
-  uint8_t flags = data[0];
-  size_t pos = 1, len = model_size;
-  if (flags & 2) {
-    if (size < pos + 4) return 0;
-    len = rd32(data + pos) % (model_size + 1);
-    pos += 4;
-  }
-  size_t touched[MAX_EDITS * 4 + 32];
-  size_t nt = 0;
-  for (int e = 0; e < MAX_EDITS && pos + 9 <= size; e++, pos += 9) {
-    uint8_t op = data[pos];
-    uint32_t off = rd32(data + pos + 1), val = rd32(data + pos + 5);
-    size_t at;
-    unsigned sel = op >> 2;
-    if (sel && n_sections) {
-      const jm_section *s = &sections[(sel - 1) % n_sections];
-      uint64_t bytes = s->count * s->elem_size;
-      if (!bytes || s->offset >= model_size || bytes > model_size - s->offset) continue;
-      at = (size_t)s->offset + off % bytes;
-    } else {
-      at = off % model_size;
-    }
-    if ((op & 3) == 1 || (op & 3) == 2) {
-      at &= ~(size_t)3;
-      if (at + 4 > model_size) continue;
-      uint32_t v = (op & 3) == 1 ? val : rd32(work + at) + (uint32_t)(int32_t)(int8_t)val;
-      for (int b = 0; b < 4; b++) work[at + b] = (uint8_t)(v >> (8 * b));
-      for (int b = 0; b < 4; b++) touched[nt++] = at + b;
-    } else {
-      work[at] = (op & 3) == 0 ? (uint8_t)val : work[at] ^ (uint8_t)val;
-      touched[nt++] = at;
-    }
-  }
-  int resealed = 0;
-  if ((flags & 1) && len >= sizeof(jm_header)) {
-    jm_header h;
-    memcpy(&h, work, sizeof h);
-    h.file_size = len;
-    h.checksum = ju_checksum(work + sizeof h, len - sizeof h);
-    memcpy(work, &h, sizeof h);
-    resealed = 1;
-  }
+static fuzz_file file;
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (!file.pristine) {
+    const char *path = getenv("JALON_MODEL");
+    fuzz_file_load(&file, path && *path ? path : JALON_BUILD_MODEL);
+  }
+  size_t len = 0;
+  uint8_t flags = 0;
+  if (fuzz_file_apply(&file, data, size, &len, &flags)) return 0;
   jalon_model *m = NULL;
   jalon_error *err = NULL;
-  int rc = jm_open_memory(&m, work, len, &err);
+  int rc = jm_open_memory(&m, file.work, len, &err);
   if (rc) {
     FUZZ_CHECK(m == NULL && err && jalon_error_code(err) == rc);
     FUZZ_CHECK(rc == JALON_EFORMAT || rc == JALON_EVERSION || rc == JALON_ENOMEM || rc == JALON_EDATA);
@@ -145,9 +70,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (flags & 4) use_model(m);
     jalon_model_free(m);
   }
-
-  /* Undo the patch. */
-  for (size_t i = 0; i < nt; i++) work[touched[i]] = pristine[touched[i]];
-  if (resealed) memcpy(work, pristine, sizeof(jm_header));
+  fuzz_file_undo(&file);
   return 0;
 }

@@ -12,8 +12,8 @@ cd "$root"
 target=${1:-}
 seconds=${2:-}
 case $target in
-  text | json | model | csv) ;;
-  *) echo "usage: $0 {text|json|model|csv} SECONDS" >&2; exit 2 ;;
+  text | json | model | csv | catalogue) ;;
+  *) echo "usage: $0 {text|json|model|csv|catalogue} SECONDS" >&2; exit 2 ;;
 esac
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "usage: $0 TARGET SECONDS" >&2; exit 2; }
 
@@ -26,8 +26,9 @@ if [[ ! -f $bdir/meson-private/coredata.dat ]]; then
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-ninja -C "$bdir" "fuzz/fuzz_$target" models/jalon-rome.model
+ninja -C "$bdir" "fuzz/fuzz_$target" models/jalon-rome.model models/jalon-trainings.catalogue
 export JALON_MODEL="$root/$bdir/models/jalon-rome.model"
+export JALON_CATALOGUE="$root/$bdir/models/jalon-trainings.catalogue"
 
 scratch="$bdir/corpus-$target"
 keep="fuzz/corpus/$target"
@@ -42,7 +43,7 @@ case $target in
   csv) args+=(-dict=fuzz/dict/csv.dict -max_len=4096) ;;
   # A flag byte, a length, up to 64 edits of 9 bytes; len_control=0 offers the full
   # length at once (libFuzzer otherwise stays at 10 bytes, one edit, for minutes).
-  model) args+=(-max_len=600 -len_control=0) ;;
+  model | catalogue) args+=(-max_len=600 -len_control=0) ;;
 esac
 
 log="$bdir/fuzz-$target.log"
