@@ -168,6 +168,9 @@ static const char request[] =
 /* The undisturbed responses, computed before any failure is injected; this
  * also loads ICU's process-wide data once, as any long-lived caller would. */
 static char *ref_diagnose, *ref_json;
+/* The recommendation step and the trainings JSON are swept too: every
+ * diagnosing workspace has the build's catalogue attached. */
+static jalon_catalogue *catalogue;
 
 /* No Criterion assertion runs while a failure is armed (Criterion allocates
  * too): inconsistencies are returned in *bad and checked by the caller. */
@@ -197,6 +200,8 @@ static void references(void) {
   jalon_workspace *ws = NULL;
   cr_assert_eq(jalon_model_open(&m, NULL, NULL), 0);
   cr_assert_eq(jalon_workspace_new(&ws, m, NULL), 0);
+  cr_assert_eq(jalon_catalogue_open(&catalogue, NULL, NULL), 0);
+  jalon_workspace_set_catalogue(ws, catalogue);
   int rc;
   const char *bad;
   ref_diagnose = diagnose_to_json(ws, &rc, &bad);
@@ -207,7 +212,14 @@ static void references(void) {
   jalon_model_free(m);
 }
 
-TestSuite(alloc, .init = references, .timeout = 900);
+static void release(void) {
+  jalon_catalogue_free(catalogue);
+  catalogue = NULL;
+  free(ref_diagnose);
+  free(ref_json);
+}
+
+TestSuite(alloc, .init = references, .fini = release, .timeout = 900);
 
 /* Runs step(N) for N = 1.. until a run sees no injected failure; every run
  * must give 0 or JALON_ENOMEM. Returns the number of allocation sites hit. */
@@ -257,6 +269,25 @@ static int step_model_open(void *ctx, unsigned long n, unsigned long *failed) {
   jalon_error_free(err);
   jalon_model_free(m);
   return rc;
+}
+
+static int step_catalogue_open(void *ctx, unsigned long n, unsigned long *failed) {
+  (void)ctx;
+  jalon_catalogue *c = NULL;
+  jalon_error *err = NULL;
+  arm(n);
+  int rc = jalon_catalogue_open(&c, NULL, &err);
+  disarm();
+  *failed = failures;
+  if (rc) cr_assert_null(c);
+  else cr_assert_gt(jalon_catalogue_certification_count(c), 0);
+  jalon_error_free(err);
+  jalon_catalogue_free(c);
+  return rc;
+}
+
+Test(alloc, test_alloc_catalogue_open_fails_cleanly_at_every_allocation) {
+  cr_expect_gt(sweep("jalon_catalogue_open", step_catalogue_open, NULL, 0), 0);
 }
 
 Test(alloc, test_alloc_model_open_fails_cleanly_at_every_allocation) {
@@ -309,6 +340,7 @@ Test(alloc, test_alloc_diagnose_and_json_output_fail_cleanly_at_every_allocation
   jalon_workspace *ws = NULL;
   cr_assert_eq(jalon_model_open(&m, NULL, NULL), 0);
   cr_assert_eq(jalon_workspace_new(&ws, m, NULL), 0);
+  jalon_workspace_set_catalogue(ws, catalogue);
   cr_expect_gt(sweep("jalon_diagnose + jalon_result_to_json", step_diagnose, ws, 0), 0);
   jalon_workspace_free(ws);
   jalon_model_free(m);
@@ -339,6 +371,7 @@ Test(alloc, test_alloc_diagnose_json_fails_cleanly_at_every_allocation) {
   jalon_workspace *ws = NULL;
   cr_assert_eq(jalon_model_open(&m, NULL, NULL), 0);
   cr_assert_eq(jalon_workspace_new(&ws, m, NULL), 0);
+  jalon_workspace_set_catalogue(ws, catalogue);
   cr_expect_gt(sweep("jalon_diagnose_json", step_diagnose_json, ws, JALON_EJSON), 0);
   jalon_workspace_free(ws);
   jalon_model_free(m);
