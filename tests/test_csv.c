@@ -56,6 +56,25 @@ Test(csv, test_csv_recodes_cp1252_fields) {
   jm_csv_close(c);
 }
 
+Test(csv, test_csv_quote_inside_an_unquoted_field_is_text) {
+  /* As in the Certif Info titles: a lone quote must not open a quoted field
+   * that would swallow the following lines. */
+  jm_csv *c = open_str("1,science pour l\"ingénieur,x\n2,test \"level A\",y\n3,\"q,1\"\"\",z\n");
+  size_t nf, line;
+  char **f;
+  cr_assert_eq(jm_csv_next(c, &nf, &f, &line, NULL), 1);
+  cr_expect_eq(nf, 3);
+  cr_expect_str_eq(f[1], "science pour l\"ingénieur");
+  cr_assert_eq(jm_csv_next(c, &nf, &f, &line, NULL), 1);
+  cr_expect_eq(line, 2);
+  cr_expect_str_eq(f[1], "test \"level A\"");
+  cr_assert_eq(jm_csv_next(c, &nf, &f, &line, NULL), 1);
+  cr_expect_str_eq(f[1], "q,1\"", "a field that starts with a quote is still a quoted field");
+  cr_expect_str_eq(f[2], "z");
+  cr_expect_eq(jm_csv_next(c, &nf, &f, &line, NULL), 0);
+  jm_csv_close(c);
+}
+
 Test(csv, test_csv_unterminated_quote_names_file_and_line) {
   jm_csv *c = open_str("a,b\n\"open,x\nmore\n");
   size_t nf, line;

@@ -168,7 +168,11 @@ static int next_record(jm_csv *c, size_t *n_fields, char ***fields, size_t *line
       }
       continue;
     }
-    if (ch == '"') {
+    /* A quote opens a quoted field only at the start of a field (RFC 4180);
+     * elsewhere it is text: Certif Info titles hold bare quotes
+     * (l"ingénieur, "level A"), which would otherwise swallow the lines up
+     * to the next quote. */
+    if (ch == '"' && rec_len == field_start) {
       in_quotes = 1;
     } else if (ch == c->sep || ch == '\n') {
       if (ch == '\n') {
