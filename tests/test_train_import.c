@@ -108,6 +108,17 @@ static void temp_file(char path[64], const char *text) {
   close(fd);
 }
 
+/* Imports `text` from a temporary file with `imp`. The file is removed
+ * before any assertion can stop the test; `path` keeps its name for the
+ * messages. */
+static int import_text(int (*imp)(jtr_builder *, const char *, jalon_error **), jtr_builder *b,
+                       const char *text, char path[64], jalon_error **err) {
+  temp_file(path, text);
+  int rc = imp(b, path, err);
+  unlink(path);
+  return rc;
+}
+
 /* build.h has no read-back of the thesaurus: the label comes from the
  * builder's own table. */
 static const char *formacode_label(const jtr_builder *b, unsigned code) {
@@ -215,14 +226,13 @@ Test(certifinfo, test_certifinfo_keeps_bare_quotes_in_titles) {
 
 Test(certifinfo, test_certifinfo_rejects_bad_rows_with_file_and_line) {
   char path[64];
-  temp_file(path,
-            "Code_Rome_1;Libelle_Diplome;Code_Diplome;Etat;Etat_Libelle;Code_Niveau_Europeen\n"
-            "J1501;Aide-soignant;111;0;Publié;4\n"
-            "J1501;;112;0;Publié;4\n"
-            "J1501;Trop;de;champs;ici;4;x\n"
-            ";Ancien titre;113;3;archivée;9\n");
   jtr_builder *b = builder(NULL);
-  IMPORT_OK(jtr_import_certifinfo(b, path, &e_));
+  static const char text[] = "Code_Rome_1;Libelle_Diplome;Code_Diplome;Etat;Etat_Libelle;Code_Niveau_Europeen\n"
+                             "J1501;Aide-soignant;111;0;Publié;4\n"
+                             "J1501;;112;0;Publié;4\n"
+                             "J1501;Trop;de;champs;ici;4;x\n"
+                             ";Ancien titre;113;3;archivée;9\n";
+  IMPORT_OK(import_text(jtr_import_certifinfo, b, text, path, &e_));
   jtr_build_stats s = stats(b);
   cr_expect_eq(s.certs, 2);
   cr_expect_eq(s.rejected, 2);
@@ -236,7 +246,6 @@ Test(certifinfo, test_certifinfo_rejects_bad_rows_with_file_and_line) {
   cr_expect_eq(cert_by_code(b, "113", &v)->flags, JTR_CERT_INACTIVE);
   cr_expect_eq(v.level, 0, "level 9 is no European level");
   jtr_builder_free(b);
-  unlink(path);
 }
 
 Test(certifinfo, test_certifinfo_refuses_a_file_without_its_header) {
@@ -276,12 +285,11 @@ Test(formacode, test_formacode_reads_the_whole_thesaurus) {
 
 Test(formacode, test_formacode_related_terms_use_the_label_of_their_code) {
   char path[64];
-  temp_file(path,
-            "10001;ALPHA;alpha;DOM;100 X;bêta gamma;;;10002 LIBELLE PERIME;Un texte zygomatique.;;;;;\n"
-            "10002;VANNERIE;vannerie;DOM;100 X;;;;;;;;;;\n"
-            "1234;BAD;bad;DOM;;;;;;;;;;;\n");
   jtr_builder *b = builder(NULL);
-  IMPORT_OK(jtr_import_formacode(b, path, &e_));
+  static const char text[] = "10001;ALPHA;alpha;DOM;100 X;bêta gamma;;;10002 LIBELLE PERIME;Un texte zygomatique.;;;;;\n"
+                             "10002;VANNERIE;vannerie;DOM;100 X;;;;;;;;;;\n"
+                             "1234;BAD;bad;DOM;;;;;;;;;;;\n";
+  IMPORT_OK(import_text(jtr_import_formacode, b, text, path, &e_));
   cr_expect_eq(stats(b).formacodes, 2);
   cr_expect_eq(stats(b).rejected, 1);
   cr_expect(formacode_has_stem(b, 10001, "gamm"), "synonym");
@@ -289,7 +297,6 @@ Test(formacode, test_formacode_related_terms_use_the_label_of_their_code) {
   cr_expect(!formacode_has_stem(b, 10001, "perim"), "not the stale text after the code");
   cr_expect(!formacode_has_stem(b, 10001, "zygomat"), "not the definition");
   jtr_builder_free(b);
-  unlink(path);
 }
 
 Test(formacode, test_formacode_refuses_another_csv) {
@@ -363,18 +370,17 @@ Test(rco, test_rco_needs_certif_info_first) {
 
 Test(rco, test_rco_rejects_a_bad_action_and_keeps_the_next) {
   char path[64];
-  temp_file(path,
-            "[{\"id_action\": \"a1\", \"id_certifinfo\": \"1\", \"periode\": [\"2021-09\"],"
-            "  \"etablissement_lieu_formation_geo_coordonnees\": \"43.5,5.4\"},"
-            " {\"id_action\": \"a2\", \"id_certifinfo\": \"1\", \"periode\": [202109]},"
-            " {\"id_action\": \"a3\", \"id_certifinfo\": \"1\", \"periode\": [],"
-            "  \"entierement_a_distance\": true},"
-            " {\"id_action\": \"a4\", \"id_certifinfo\": \"1\","
-            "  \"etablissement_lieu_formation_geo_coordonnees\": \"43.5;5.4\"}]");
   jtr_builder *b = builder(NULL);
   jtr_cert_in c = {.certifinfo = "1", .title = "Titre"};
   cr_assert_eq(jtr_builder_add_cert(b, &c, NULL), 0);
-  IMPORT_OK(jtr_import_rco(b, path, &e_));
+  static const char text[] = "[{\"id_action\": \"a1\", \"id_certifinfo\": \"1\", \"periode\": [\"2021-09\"],"
+                             "  \"etablissement_lieu_formation_geo_coordonnees\": \"43.5,5.4\"},"
+                             " {\"id_action\": \"a2\", \"id_certifinfo\": \"1\", \"periode\": [202109]},"
+                             " {\"id_action\": \"a3\", \"id_certifinfo\": \"1\", \"periode\": [],"
+                             "  \"entierement_a_distance\": true},"
+                             " {\"id_action\": \"a4\", \"id_certifinfo\": \"1\","
+                             "  \"etablissement_lieu_formation_geo_coordonnees\": \"43.5;5.4\"}]";
+  IMPORT_OK(import_text(jtr_import_rco, b, text, path, &e_));
   cr_expect_eq(stats(b).sessions, 2);
   cr_expect_eq(stats(b).rejected, 2);
   char where[96];
@@ -386,20 +392,17 @@ Test(rco, test_rco_rejects_a_bad_action_and_keeps_the_next) {
   cr_expect_eq(v.distance, 1);
   cr_expect(rejection_has(b, "#3: field \"etablissement_lieu_formation_geo_coordonnees\""));
   jtr_builder_free(b);
-  unlink(path);
 }
 
 Test(rco, test_rco_refuses_what_is_not_an_array_of_actions) {
   static const char *const bad[] = {"{\"id_action\": \"x\"}", "[{\"id\": 1}, {\"id\": 2}]", "42"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     char path[64];
-    temp_file(path, bad[i]);
     jtr_builder *b = builder(NULL);
     const char *msg;
-    IMPORT_FAILS(msg, JALON_EFORMAT, jtr_import_rco(b, path, &e_));
+    IMPORT_FAILS(msg, JALON_EFORMAT, import_text(jtr_import_rco, b, bad[i], path, &e_));
     cr_expect(strstr(msg, "not an RCO catalogue"), "%s", msg);
     jtr_builder_free(b);
-    unlink(path);
   }
   jtr_builder *b = builder(NULL);
   const char *msg;
