@@ -534,7 +534,7 @@ void jj_request_free(jj_request *req) {
  * them, which is why the tools should parse through jj_parse_json. */
 static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static cJSON *parse_locked(const char *buf, size_t len, const char **end) {
+cJSON *jj_parse_locked(const char *buf, size_t len, const char **end) {
   /* lock/unlock cannot fail on a default mutex used this way; a failed lock
    * would only bring back the benign race, so it is not an error. */
   int locked = pthread_mutex_lock(&parse_lock) == 0;
@@ -567,7 +567,7 @@ int jj_parse_json(struct cJSON **out, const char *json, size_t len, jalon_error 
   if (len) memcpy(buf, json, len);
   buf[len] = 0;
   const char *end = NULL;
-  cJSON *doc = parse_locked(buf, len, &end);
+  cJSON *doc = jj_parse_locked(buf, len, &end);
   size_t at = end && end >= buf ? (size_t)(end - buf) : 0;
   if (doc) {
     /* cJSON stops after the first value; anything but white space after it

@@ -67,6 +67,12 @@ struct jalon_result;
  * otherwise). 0 or JALON_ENOMEM. */
 int jj_add_trainings(struct cJSON *root, const struct jalon_result *r);
 
+/* cJSON_ParseWithLengthOpts(buf, len, end, 0) under the library's one cJSON
+ * lock (see json.c): every parse in the library goes through it, so no two
+ * threads write cJSON's global error record at once. buf must be
+ * NUL-terminated at len. */
+struct cJSON *jj_parse_locked(const char *buf, size_t len, const char **end);
+
 /* Machine name of a status for the "code" of an error response, e.g.
  * "invalid_utf8". Static storage; never NULL ("internal" for unknown codes). */
 const char *jj_status_code_name(int status);

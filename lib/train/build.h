@@ -132,13 +132,15 @@ int jtr_builder_write(jtr_builder *b, const char *path, jalon_error **err);
 
 /* ---- importers: each returns 0 (bad records rejected and counted), or
  * JALON_EIO (unreadable), JALON_EDATA / JALON_EFORMAT (not the format it
- * claims, with the reason), JALON_ENOMEM. ---- */
+ * claims, with the reason), JALON_ETOOBIG (a JSON file over 256 MiB: JSON is
+ * parsed whole; LHÉO streams and has no such limit), JALON_ENOMEM. ---- */
 
 /* Certif Info open-data CSV (';', header Code_Diplome;Libelle_Diplome;...). */
 int jtr_import_certifinfo(jtr_builder *b, const char *path, jalon_error **err);
 /* Formacode thesaurus as shipped with LHÉO (FCod-utf-8.csv, ';', no header). */
 int jtr_import_formacode(jtr_builder *b, const char *path, jalon_error **err);
-/* RCO apprenticeship catalogue JSON (array of actions; joined on id_certifinfo). */
+/* RCO apprenticeship catalogue JSON (array of actions; joined on id_certifinfo,
+ * so import Certif Info first: actions whose code is unknown are rejected). */
 int jtr_import_rco(jtr_builder *b, const char *path, jalon_error **err);
 /* LHÉO 2.x XML, streamed with libxml2's xmlTextReader (bounded memory). */
 int jtr_import_lheo(jtr_builder *b, const char *path, jalon_error **err);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "text/tokenize.h"
+#include "api/json.h"
 #include "train/import_util.h"
 #include "util/error.h"
 
@@ -63,15 +64,9 @@ static size_t line_of(const char *s, size_t at) {
   return line;
 }
 
-/* cJSON records the position of every failed parse in a process-wide
- * variable, a data race when two threads parse at once (see parse_locked in
- * lib/api/json.c). jj_parse_json does not fit here (a request-sized limit,
- * objects only, JALON_EJSON), and its lock is private to json.c, so the
- * importers hold their own: they never race each other, but an import on one
- * thread can still race a request parse on another until json.c shares its
- * lock. Catalogues are built by a tool, not inside a serving process. */
-static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
-
+/* Parsed under the library's one cJSON lock (jj_parse_locked, json.c): cJSON
+ * records every failed parse in a process-wide variable, so an import must
+ * not race a request parse on another thread. */
 int jti_parse_json(cJSON **out, const char *data, size_t len, const char *name, jalon_error **err) {
   *out = NULL;
   if (len > JTI_MAX_FILE_BYTES)
@@ -86,9 +81,7 @@ int jti_parse_json(cJSON **out, const char *data, size_t len, const char *name, 
   if (len) memcpy(buf, data, len);
   buf[len] = 0;
   const char *end = NULL;
-  int locked = pthread_mutex_lock(&parse_lock) == 0;
-  cJSON *doc = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
-  if (locked) pthread_mutex_unlock(&parse_lock);
+  cJSON *doc = jj_parse_locked(buf, len, &end);
   size_t at = end && end >= buf ? (size_t)(end - buf) : 0;
   int rc = 0;
   if (!doc) {
