@@ -13,7 +13,7 @@
       "libraries": ["<!@(node scripts/jalon-flags.js --libs)"],
       "ldflags": ["<!@(node scripts/jalon-flags.js --ldflags)"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"]
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "<!@(node scripts/jalon-flags.js --cflags)"]
     }
   ]
 }

@@ -3,6 +3,9 @@
 // JALON_SOURCE_ROOT/include, libjalon.so from <build>/lib with an rpath to it.
 // Otherwise: libjalon through pkg-config (installed, or a build tree's
 // meson-uninstalled/ on PKG_CONFIG_PATH).
+// --cflags: -Werror in a Jalon tree, as the rest of the build; not for an
+// `npm install` elsewhere, where another compiler may warn about headers
+// that are not ours.
 'use strict';
 const { execFileSync } = require('child_process');
 const path = require('path');
@@ -22,6 +25,7 @@ if (build) {
     '--include-dirs': [path.join(src, 'include')],
     '--libs': [`-L${lib}`, '-ljalon'],
     '--ldflags': [`-Wl,-rpath,${lib}`],
+    '--cflags': ['-Werror'],
   }[what];
 } else {
   // An rpath to every -L directory (none for the system's own lib dirs,
@@ -35,10 +39,11 @@ if (build) {
       .map((f) => f.slice(2)).concat(srcdir ? [path.join(srcdir, 'include')] : []),
     '--libs': pkgConfig('--libs').split(/\s+/).filter(Boolean),
     '--ldflags': libdirs.map((d) => `-Wl,-rpath,${d}`),
+    '--cflags': [],
   }[what];
 }
 if (!out) {
-  console.error('usage: jalon-flags.js --include-dirs | --libs | --ldflags');
+  console.error('usage: jalon-flags.js --include-dirs | --libs | --ldflags | --cflags');
   process.exit(2);
 }
 console.log(out.join(' '));

@@ -1,5 +1,6 @@
-/* _jalon: the CPython face of libjalon, kept thin. Model owns a jalon_model,
- * Workspace owns a jalon_workspace; the diagnosis runs with the GIL released.
+/* _jalon: the CPython face of libjalon, kept thin. Model owns a jalon_model
+ * and its training catalogue, Workspace owns a jalon_workspace; library calls
+ * run with the GIL released.
  *
  * Everything Pythonic (request building, exceptions by code, threads) lives
  * in jalon/__init__.py. This file only calls the public API of
@@ -7,11 +8,14 @@
  * pyjson.c).
  *
  * Lifetime: a Workspace keeps a strong reference to its Model, so the model
- * outlives every workspace made from it (the library's rule). close() on
- * either is deterministic but never frees memory a call in another thread is
- * still using: the free is deferred to the end of that call. */
+ * and the catalogue it borrows outlive every workspace made from it (the
+ * library's rule). Results never leave a call (they are turned into JSON
+ * inside it), so no result outlives them either. close() on either is
+ * deterministic but never frees memory a call in another thread is still
+ * using: the free is deferred to the end of that call. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <string.h>
 
 #include <jalon/jalon.h>
@@ -46,53 +50,99 @@ static PyObject *raise_status(int status, jalon_error *e) {
 
 typedef struct {
   PyObject_HEAD
-  jalon_model *model; /* NULL once freed */
-  Py_ssize_t live;    /* workspaces made from it and not yet freed */
-  int closed;         /* close() was called: no new workspace, no new call */
+  jalon_model *model;         /* NULL once freed */
+  jalon_catalogue *catalogue; /* NULL: no trainings; freed with the model */
+  Py_ssize_t live;            /* workspaces made from it and not yet freed,
+                                 plus trainings lookups running */
+  int closed;                 /* close() was called: no new workspace, no new call */
 } ModelObject;
 
 static PyTypeObject ModelType;
 
-/* Frees the model once it is closed and no workspace still borrows it. */
+/* Frees the model and its catalogue once it is closed and nothing borrows
+ * them any more. */
 static void model_release_if_done(ModelObject *m) {
   if (m->closed && m->live == 0 && m->model) {
+    jalon_catalogue_free(m->catalogue);
+    m->catalogue = NULL;
     jalon_model_free(m->model);
     m->model = NULL;
   }
 }
 
+/* What Model(catalogue=...) asks for. */
+enum { CAT_SEARCH, CAT_NONE, CAT_PATH };
+
+/* Model(path=None, catalogue=None). catalogue None: the library's search
+ * order ($JALON_CATALOGUE, build tree, datadir), and no trainings when it
+ * finds nothing (JALON_ENOTFOUND only: a catalogue that is there but
+ * unreadable is an error, as in the CLI); False: no trainings; a path: that
+ * file, any error raised. */
 static PyObject *Model_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-  static char *kwlist[] = {"path", NULL};
-  PyObject *path = NULL; /* bytes from PyUnicode_FSConverter, or NULL for the search */
-  PyObject *arg = Py_None;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Model", kwlist, &arg)) return NULL;
-  if (arg != Py_None && !PyUnicode_FSConverter(arg, &path)) return NULL;
+  static char *kwlist[] = {"path", "catalogue", NULL};
+  PyObject *path = NULL;     /* bytes from PyUnicode_FSConverter, or NULL for the search */
+  PyObject *cat_path = NULL; /* the same for the catalogue */
+  PyObject *arg = Py_None, *cat_arg = Py_None;
+  int cat_mode = CAT_SEARCH;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OO:Model", kwlist, &arg, &cat_arg)) return NULL;
+  if (cat_arg == Py_False) {
+    cat_mode = CAT_NONE;
+  } else if (cat_arg == Py_True) {
+    PyErr_SetString(PyExc_TypeError, "catalogue must be a path, None (search) or False (no trainings)");
+    return NULL;
+  } else if (cat_arg != Py_None) {
+    if (!PyUnicode_FSConverter(cat_arg, &cat_path)) return NULL;
+    cat_mode = CAT_PATH;
+  }
+  if (arg != Py_None && !PyUnicode_FSConverter(arg, &path)) {
+    Py_XDECREF(cat_path);
+    return NULL;
+  }
 
   ModelObject *self = (ModelObject *)type->tp_alloc(type, 0);
   if (!self) {
     Py_XDECREF(path);
+    Py_XDECREF(cat_path);
     return NULL;
   }
   jalon_model *m = NULL;
+  jalon_catalogue *cat = NULL;
   jalon_error *e = NULL;
   const char *p = path ? PyBytes_AS_STRING(path) : NULL;
+  const char *cp = cat_path ? PyBytes_AS_STRING(cat_path) : NULL;
   int rc;
-  /* Opening maps the file and checks its checksum: milliseconds, but other
-   * Python threads need not wait for it. */
+  /* Opening maps the files and checks them: milliseconds, but other Python
+   * threads need not wait for it. */
   Py_BEGIN_ALLOW_THREADS
   rc = jalon_model_open(&m, p, &e);
+  if (!rc && cat_mode != CAT_NONE) {
+    rc = jalon_catalogue_open(&cat, cp, &e);
+    if (rc == JALON_ENOTFOUND && cat_mode == CAT_SEARCH) {
+      jalon_error_free(e);
+      e = NULL;
+      rc = 0;
+    }
+    if (rc) {
+      jalon_model_free(m);
+      m = NULL;
+    }
+  }
   Py_END_ALLOW_THREADS
   Py_XDECREF(path);
+  Py_XDECREF(cat_path);
   if (rc) {
     Py_DECREF(self);
     return raise_status(rc, e);
   }
   self->model = m;
+  self->catalogue = cat;
   return (PyObject *)self;
 }
 
 static void Model_dealloc(ModelObject *self) {
-  /* Workspaces hold a reference to their model, so none is alive here. */
+  /* Workspaces hold a reference to their model, and a trainings call holds
+   * one through its bound method, so nothing borrows either here. */
+  jalon_catalogue_free(self->catalogue);
   jalon_model_free(self->model);
   Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -149,12 +199,146 @@ static PyObject *Model_get_closed(ModelObject *self, void *Py_UNUSED(c)) {
   return PyBool_FromLong(self->closed);
 }
 
+/* A place dict as jalon_place. The strings are kept referenced in keep[]
+ * (the caller releases them after the call): the dict could drop them while
+ * the GIL is released. Types and finite numbers are checked here; the
+ * friendly checks (known keys, ranges) are jalon/__init__.py's. */
+static int place_from_dict(PyObject *d, jalon_place *pl, PyObject *keep[2]) {
+  static const char *const str_keys[2] = {"department", "region"};
+  static const char *const num_keys[3] = {"lat", "lon", "radius_km"};
+  double nums[3] = {0, 0, 0};
+  int have[3] = {0, 0, 0};
+  memset(pl, 0, sizeof *pl);
+  if (!PyDict_Check(d)) {
+    PyErr_SetString(PyExc_TypeError, "place must be a dict");
+    return -1;
+  }
+  for (int i = 0; i < 2; i++) {
+    PyObject *v = PyDict_GetItemString(d, str_keys[i]); /* borrowed */
+    if (!v || v == Py_None) continue;
+    if (!PyUnicode_Check(v)) {
+      PyErr_Format(PyExc_TypeError, "place[\"%s\"] must be a str", str_keys[i]);
+      return -1;
+    }
+    const char *s = PyUnicode_AsUTF8(v);
+    if (!s) return -1;
+    Py_INCREF(v);
+    keep[i] = v;
+    if (i == 0) pl->department = s;
+    else pl->region = s;
+  }
+  for (int i = 0; i < 3; i++) {
+    PyObject *v = PyDict_GetItemString(d, num_keys[i]);
+    if (!v || v == Py_None) continue;
+    if (PyBool_Check(v) || !(PyFloat_Check(v) || PyLong_Check(v))) {
+      PyErr_Format(PyExc_TypeError, "place[\"%s\"] must be a number", num_keys[i]);
+      return -1;
+    }
+    nums[i] = PyFloat_AsDouble(v);
+    if (nums[i] == -1.0 && PyErr_Occurred()) return -1;
+    if (!isfinite(nums[i])) {
+      PyErr_Format(PyExc_ValueError, "place[\"%s\"] must be a finite number", num_keys[i]);
+      return -1;
+    }
+    have[i] = 1;
+  }
+  if (have[0] != have[1]) {
+    PyErr_SetString(PyExc_ValueError, "place[\"lat\"] and place[\"lon\"] must be given together");
+    return -1;
+  }
+  pl->has_coords = have[0];
+  pl->lat = nums[0];
+  pl->lon = nums[1];
+  pl->radius_km = nums[2];
+  return 0;
+}
+
+/* trainings_json(rome, place=None, after=None, max=0) -> str: the JSON of
+ * jalon_catalogue_lookup_json, run with the GIL released. */
+static PyObject *Model_trainings_json(ModelObject *self, PyObject *args, PyObject *kwds) {
+  static char *kwlist[] = {"rome", "place", "after", "max", NULL};
+  const char *rome = NULL;
+  PyObject *place = Py_None, *after_arg = Py_None;
+  Py_ssize_t max = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "s|OOn:trainings_json", kwlist, &rome, &place, &after_arg,
+                                   &max))
+    return NULL;
+  if (model_check_open(self)) return NULL;
+  if (!self->catalogue) {
+    /* Not a library status message: say why there is none. */
+    PyObject *a = Py_BuildValue("(sssi)", jalon_status_name(JALON_ENOTFOUND),
+                                "this model has no training catalogue (opened with catalogue=False, or "
+                                "none was found on the search path)",
+                                "Aucun catalogue de formations n'est disponible.", JALON_ENOTFOUND);
+    if (a) {
+      PyErr_SetObject(JalonCError, a);
+      Py_DECREF(a);
+    }
+    return NULL;
+  }
+  if (max < 0 || max > (Py_ssize_t)JALON_MAX_TRAININGS) {
+    PyErr_Format(PyExc_ValueError, "max must be from 1 to %u (0: the default)", JALON_MAX_TRAININGS);
+    return NULL;
+  }
+  const char *after = NULL;
+  if (after_arg != Py_None) {
+    if (!PyUnicode_Check(after_arg)) {
+      PyErr_SetString(PyExc_TypeError, "after must be a str written YYYY-MM-DD");
+      return NULL;
+    }
+    if (!(after = PyUnicode_AsUTF8(after_arg))) return NULL; /* args keep after_arg alive */
+  }
+  jalon_place pl;
+  PyObject *keep[2] = {NULL, NULL};
+  if (place != Py_None && place_from_dict(place, &pl, keep)) {
+    Py_XDECREF(keep[0]);
+    Py_XDECREF(keep[1]);
+    return NULL;
+  }
+  const jalon_place *plp = place != Py_None ? &pl : NULL;
+
+  char *out = NULL;
+  jalon_error *e = NULL;
+  const jalon_model *m = self->model;
+  const jalon_catalogue *cat = self->catalogue;
+  int rc;
+  /* Counted as a borrower, so a close() from another thread meanwhile
+   * defers the free of the model and the catalogue to the end of the call. */
+  self->live++;
+  Py_BEGIN_ALLOW_THREADS
+  rc = jalon_catalogue_lookup_json(&out, cat, m, rome, plp, after, (unsigned)max, &e);
+  Py_END_ALLOW_THREADS
+  self->live--;
+  model_release_if_done(self);
+  Py_XDECREF(keep[0]);
+  Py_XDECREF(keep[1]);
+  if (rc) return raise_status(rc, e);
+  PyObject *s = PyUnicode_FromString(out);
+  jalon_free(out);
+  return s;
+}
+
+static PyObject *Model_get_catalogue_path(ModelObject *self, void *Py_UNUSED(c)) {
+  if (model_check_open(self)) return NULL;
+  if (!self->catalogue) Py_RETURN_NONE;
+  return PyUnicode_DecodeFSDefault(jalon_catalogue_path(self->catalogue));
+}
+static PyObject *Model_get_catalogue_checksum(ModelObject *self, void *Py_UNUSED(c)) {
+  if (model_check_open(self)) return NULL;
+  if (!self->catalogue) Py_RETURN_NONE;
+  return PyUnicode_FromString(jalon_catalogue_checksum(self->catalogue));
+}
+
 static PyMethodDef Model_methods[] = {
     {"close", (PyCFunction)Model_close, METH_NOARGS,
-     "close()\n--\n\nNo new workspace or call after this; the model is freed as soon as no "
-     "workspace borrows it."},
+     "close()\n--\n\nNo new workspace or call after this; the model and its catalogue are "
+     "freed as soon as no workspace or running call borrows them."},
     {"fiche_json", (PyCFunction)Model_fiche_json, METH_O,
      "fiche_json(code)\n--\n\nThe ROME fiche `code` as JSON text (jalon_model_fiche_json)."},
+    {"trainings_json", (PyCFunction)(void (*)(void))Model_trainings_json, METH_VARARGS | METH_KEYWORDS,
+     "trainings_json(rome, place=None, after=None, max=0)\n--\n\nTrainings leading to the ROME job "
+     "`rome` as JSON text (jalon_catalogue_lookup_json), with the GIL released. place: a dict "
+     "(department, region, lat, lon, radius_km); after: 'YYYY-MM-DD'; max 0: the default."},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef Model_getset[] = {
@@ -163,6 +347,10 @@ static PyGetSetDef Model_getset[] = {
     {"checksum", (getter)Model_get_checksum, NULL, "model checksum, 16 hex digits", NULL},
     {"fiche_count", (getter)Model_get_fiche_count, NULL, "number of ROME fiches", NULL},
     {"closed", (getter)Model_get_closed, NULL, "True after close()", NULL},
+    {"catalogue_path", (getter)Model_get_catalogue_path, NULL,
+     "file the training catalogue was opened from, None without one", NULL},
+    {"catalogue_checksum", (getter)Model_get_catalogue_checksum, NULL,
+     "catalogue checksum, 16 hex digits; None without one", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 static PyTypeObject ModelType = {
@@ -171,8 +359,11 @@ static PyTypeObject ModelType = {
     .tp_basicsize = sizeof(ModelObject),
     .tp_dealloc = (destructor)Model_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Model(path=None)\n--\n\nAn opened jalon_model (immutable, shared by threads). "
-              "path None searches $JALON_MODEL, the build tree, then the install datadir.",
+    .tp_doc = "Model(path=None, catalogue=None)\n--\n\nAn opened jalon_model (immutable, shared by "
+              "threads) and its training catalogue. path None searches $JALON_MODEL, the build tree, "
+              "then the install datadir; catalogue None searches $JALON_CATALOGUE, the build tree, "
+              "then the datadir and goes without when none is found, False opens none, a path opens "
+              "that file.",
     .tp_methods = Model_methods,
     .tp_getset = Model_getset,
     .tp_new = Model_new,
@@ -213,9 +404,15 @@ static PyObject *Workspace_new(PyTypeObject *type, PyObject *args, PyObject *kwd
   jalon_workspace *ws = NULL;
   jalon_error *e = NULL;
   const jalon_model *m = model->model;
+  const jalon_catalogue *cat = model->catalogue;
   int rc;
   Py_BEGIN_ALLOW_THREADS
   rc = jalon_workspace_new(&ws, m, &e);
+  /* Borrowed, like the model: both are freed only once live drops to 0. */
+  if (!rc && cat && (rc = jalon_workspace_set_catalogue(ws, cat)) != 0) {
+    jalon_workspace_free(ws);
+    ws = NULL;
+  }
   Py_END_ALLOW_THREADS
   if (rc) {
     model->live--;
@@ -396,7 +593,9 @@ PyMODINIT_FUNC PyInit__jalon(void) {
       PyModule_AddObjectRef(m, "Model", (PyObject *)&ModelType) < 0 ||
       PyModule_AddObjectRef(m, "Workspace", (PyObject *)&WorkspaceType) < 0 ||
       PyModule_AddIntConstant(m, "MAX_TEXT_BYTES", JALON_MAX_TEXT_BYTES) < 0 ||
-      PyModule_AddIntConstant(m, "MAX_JOBS", JALON_MAX_JOBS) < 0) {
+      PyModule_AddIntConstant(m, "MAX_JOBS", JALON_MAX_JOBS) < 0 ||
+      PyModule_AddIntConstant(m, "MAX_TRAININGS", JALON_MAX_TRAININGS) < 0 ||
+      PyModule_AddIntConstant(m, "DEFAULT_TRAININGS", JALON_DEFAULT_TRAININGS) < 0) {
     Py_DECREF(m);
     return NULL;
   }

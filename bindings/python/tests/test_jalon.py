@@ -1,9 +1,10 @@
 """Tests of the Python binding (run by `meson test python`).
 
 The environment comes from bindings/meson.build: PYTHONPATH holds the source
-package and the built _jalon, JALON_MODEL the freshly built model, JALON_CLI
-the `jalon` tool whose output the binding must reproduce exactly, and
-JALON_SOURCE_ROOT the tree (test data, the README examples).
+package and the built _jalon, JALON_MODEL and JALON_CATALOGUE the freshly built
+model and training catalogue, JALON_CLI the `jalon` tool whose output the
+binding must reproduce exactly, and JALON_SOURCE_ROOT the tree (test data, the
+README examples).
 """
 
 import contextlib
@@ -25,8 +26,12 @@ SOURCE_ROOT = os.environ.get("JALON_SOURCE_ROOT") or os.path.abspath(
 CLI = os.environ.get("JALON_CLI")
 SELF_DESCRIPTIONS = os.path.join(SOURCE_ROOT, "tests", "data", "self_descriptions.jsonl")
 README = os.path.join(SOURCE_ROOT, "bindings", "README-bindings.md")
+PY_README = os.path.join(SOURCE_ROOT, "bindings", "python", "README.md")
 
 VENDEUSE = "je suis vendeuse en prêt-à-porter"
+AIDE_SOIGNANTE = "J'ai été caissière pendant 10 ans, je voudrais devenir aide-soignante"
+ASSISTANTE = "assistante de vie auprès de personnes âgées"
+MARSEILLE = {"lat": 43.30, "lon": 5.37, "radius_km": 30}
 
 
 def load_lines(path):
@@ -36,16 +41,38 @@ def load_lines(path):
 
 def requests_for_tests():
     """The self-description set as requests, plus a few shapes the set lacks
-    (title, limit, an id that is not a string, error lines)."""
+    (title, limit, trainings options, an id that is not a string, error
+    lines)."""
     reqs = [{"id": d["id"], "text": d["text"]} for d in load_lines(SELF_DESCRIPTIONS)]
     reqs += [
         {"id": "title", "text": "polyvalente, rigoureuse", "title": "Caissière H/F"},
         {"id": "limit", "text": "cariste en entrepôt", "limit": {"jobs": 3}},
+        {"id": "trainings", "text": AIDE_SOIGNANTE, "target": "J1501",
+         "place": {"department": "13"}, "after": "2021-01-01", "limit": {"trainings": 3}},
+        {"id": "near", "text": ASSISTANTE, "target": "K1302", "place": MARSEILLE},
+        {"id": "no-trainings", "text": AIDE_SOIGNANTE, "limit": {"trainings": 0}},
+        {"id": "bad-after", "text": AIDE_SOIGNANTE, "after": "2025-13-01"},
         {"id": "empty", "text": "   "},
         {"id": "type", "text": 42},
         {"text": VENDEUSE},
     ]
     return reqs
+
+
+@contextlib.contextmanager
+def _env(**values):
+    """Environment variables set for a block (the library reads them with
+    secure_getenv at the call), then restored."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def run_cli(args, stdin_text):
@@ -163,6 +190,11 @@ class BindingTest(unittest.TestCase):
         cli = run_cli(["diagnose", "--batch", "--jobs", "1"], "\n".join(lines) + "\n")
         cli_lines = cli.splitlines()
         self.assertEqual(len(cli_lines), len(reqs))
+        # The CLI found the catalogue, so the comparison covers trainings; the
+        # binding opened the same one by the same search.
+        self.assertTrue(any('"trainings":[{' in line for line in cli_lines))
+        self.assertEqual(self.model.catalogue_path, os.environ.get("JALON_CATALOGUE",
+                                                                   self.model.catalogue_path))
         for line, expected in zip(lines, cli_lines):
             self.assertEqual(self.model.diagnose_json(line), expected)
         # The dicts of diagnose_batch are those lines parsed.
@@ -218,6 +250,165 @@ class BindingTest(unittest.TestCase):
             except ValueError:
                 got = ValueError
             self.assertEqual(got, want, doc)
+
+    # ---- trainings ----
+
+    def test_a_target_gives_trainings_towards_it(self):
+        resp = self.model.diagnose(AIDE_SOIGNANTE, target="J1501")
+        self.assertEqual(resp["gap"]["target"], "J1501")
+        first = resp["trainings"][0]
+        self.assertEqual(first["title"], "Diplôme d'État d'aide-soignant")
+        self.assertEqual(first["reason"], "target")
+
+    def test_place_after_and_max_trainings_reach_the_library(self):
+        resp = self.model.diagnose(AIDE_SOIGNANTE, target="J1501", max_trainings=1)
+        self.assertEqual(len(resp["trainings"]), 1)
+        self.assertNotIn("trainings", self.model.diagnose(AIDE_SOIGNANTE, target="J1501",
+                                                          max_trainings=0))
+        # limit as a dict keeps its jobs and gains the trainings.
+        resp = self.model.diagnose(AIDE_SOIGNANTE, target="J1501", limit={"jobs": 2},
+                                   max_trainings=2)
+        self.assertLessEqual(len(resp["jobs"]), 2)
+        self.assertEqual(len(resp["trainings"]), 2)
+        # A point: sessions nearby, with their distance.
+        near = self.model.diagnose(ASSISTANTE, target="K1302", place=MARSEILLE)
+        sessions = [s for t in near["trainings"] for s in t["sessions"]]
+        self.assertTrue(sessions)
+        for s in sessions:
+            self.assertLessEqual(s["distance_km"], MARSEILLE["radius_km"])
+        # No session of the catalogue starts that late.
+        import datetime
+        for after in ("2030-01-01", datetime.date(2030, 1, 1)):
+            late = self.model.diagnose(ASSISTANTE, target="K1302", after=after)
+            self.assertTrue(late["trainings"])
+            self.assertEqual([s for t in late["trainings"] for s in t["sessions"]], [])
+        # And exactly what the CLI answers to the same request.
+        req = {"id": "t", "text": AIDE_SOIGNANTE, "target": "J1501", "place": {"department": "13"},
+               "after": "2021-01-01", "limit": {"trainings": 3}}
+        cli = run_cli(["diagnose", "--batch"], json.dumps(req, ensure_ascii=False) + "\n")
+        self.assertEqual(self.model.diagnose(AIDE_SOIGNANTE, target="J1501",
+                                             place={"department": "13"}, after="2021-01-01",
+                                             max_trainings=3, id="t"), json.loads(cli))
+
+    def test_trainings_for_one_job(self):
+        got = self.model.trainings("J1501", place={"department": "13"})
+        self.assertIsInstance(got, dict)
+        self.assertEqual(got["rome"], "J1501")
+        self.assertEqual(got["trainings"][0]["title"], "Diplôme d'État d'aide-soignant")
+        self.assertEqual(got["catalogue"], self.model.catalogue_checksum)
+        cli = run_cli(["trainings", "--rome", "J1501", "--dept", "13"], "")
+        self.assertEqual(got, json.loads(cli))
+        near = self.model.trainings("K1302", place=MARSEILLE, after="2021-01-01", max=2)
+        self.assertEqual(len(near["trainings"]), 2)
+        cli = run_cli(["trainings", "--rome", "K1302", "--lat", "43.3", "--lon", "5.37",
+                       "--radius", "30", "--after", "2021-01-01", "--max", "2"], "")
+        self.assertEqual(near, json.loads(cli))
+        with self.assertRaises(jalon.RequestError) as cm:
+            self.model.trainings("Z9999")
+        self.assertEqual(cm.exception.code, "not_found")
+
+    def test_bad_trainings_arguments_raise(self):
+        type_errors = [{"place": "13"}, {"place": [("department", "13")]},
+                       {"place": {"department": 13}}, {"place": {"region": b"93"}},
+                       {"place": {"lat": "43.3", "lon": 5.37}},
+                       {"place": {"lat": True, "lon": 5.37}}, {"after": 20250101}]
+        value_errors = [{"place": {"departement": "13"}}, {"place": {"lat": 43.3}},
+                        {"place": {"lat": 91, "lon": 5}}, {"place": {"lat": 43, "lon": 181}},
+                        {"place": {"lat": float("nan"), "lon": 5}},
+                        {"place": {"radius_km": -1}}, {"after": "2025-13-01"},
+                        {"after": "1/1/2025"}]
+        for kwargs in type_errors:
+            with self.subTest(**kwargs):
+                with self.assertRaises(TypeError):
+                    self.model.diagnose(AIDE_SOIGNANTE, **kwargs)
+                with self.assertRaises(TypeError):
+                    self.model.trainings("J1501", **kwargs)
+        for kwargs in value_errors:
+            with self.subTest(**kwargs):
+                with self.assertRaises(ValueError):
+                    self.model.diagnose(AIDE_SOIGNANTE, **kwargs)
+                with self.assertRaises(ValueError):
+                    self.model.trainings("J1501", **kwargs)
+        for bad, exc in (("3", TypeError), (True, TypeError), (-1, ValueError),
+                         (jalon.MAX_TRAININGS + 1, ValueError)):
+            with self.subTest(max_trainings=bad):
+                with self.assertRaises(exc):
+                    self.model.diagnose(AIDE_SOIGNANTE, max_trainings=bad)
+                with self.assertRaises(exc):
+                    self.model.trainings("J1501", max=bad)
+        with self.assertRaises(TypeError):
+            self.model.trainings(1501)
+        # The extension checks the types it converts by itself too.
+        with self.assertRaises(TypeError):
+            self.model._model.trainings_json("J1501", {"department": 13})
+        with self.assertRaises(ValueError):
+            self.model._model.trainings_json("J1501", {"lat": float("inf"), "lon": 0})
+        with self.assertRaises(ValueError):
+            self.model._model.trainings_json("J1501", None, None, 51)
+
+    def test_catalogue_false_gives_no_trainings(self):
+        with jalon.Model(catalogue=False) as m:
+            self.assertIsNone(m.catalogue_path)
+            self.assertNotIn("trainings", m.diagnose(AIDE_SOIGNANTE, target="J1501"))
+            self.assertEqual(m.diagnose(VENDEUSE)["jobs"][0]["rome"], "D1214")
+            with self.assertRaises(jalon.ModelError) as cm:
+                m.trainings("J1501")
+            self.assertEqual(cm.exception.code, "not_found")
+
+    def test_catalogue_errors(self):
+        missing = os.path.join(tempfile.gettempdir(), "no-such-dir", "x.catalogue")
+        with self.assertRaises(jalon.ModelError) as cm:
+            jalon.Model(catalogue=missing)
+        self.assertEqual(cm.exception.code, "not_found")
+        with self.assertRaises(TypeError):
+            jalon.Model(catalogue=True)
+        with tempfile.NamedTemporaryFile(suffix=".catalogue") as f:
+            f.write(b"not a catalogue at all" * 10)
+            f.flush()
+            with self.assertRaises(jalon.ModelError) as cm:
+                jalon.Model(catalogue=f.name)
+            self.assertEqual(cm.exception.code, "bad_model")
+            # Found by the search but broken: an error too, as in the CLI.
+            with self.assertRaises(jalon.ModelError) as cm:
+                with _env(JALON_CATALOGUE=f.name):
+                    jalon.Model()
+            self.assertEqual(cm.exception.code, "bad_model")
+        # Nothing found by the search: no trainings, and no error.
+        with _env(JALON_CATALOGUE=missing):
+            with jalon.Model() as m:
+                self.assertIsNone(m.catalogue_path)
+                self.assertNotIn("trainings", m.diagnose(AIDE_SOIGNANTE, target="J1501"))
+        # An explicit path, as a path-like object.
+        import pathlib
+        with jalon.Model(catalogue=pathlib.Path(self.model.catalogue_path)) as m:
+            self.assertEqual(m.catalogue_checksum, self.model.catalogue_checksum)
+
+    def test_close_while_other_threads_look_up_trainings(self):
+        # The catalogue is freed with the model, only once no call borrows it
+        # (under ASan a use after free would abort here).
+        want = len(self.model.trainings("K1302", place=MARSEILLE)["trainings"])
+        self.assertGreater(want, 0)
+        for _ in range(3):
+            m = jalon.Model()
+            outcomes = []
+
+            def work():
+                for _ in range(20):
+                    try:
+                        n = len(m.trainings("K1302", place=MARSEILLE)["trainings"])
+                        m.diagnose(ASSISTANTE, target="K1302")
+                        outcomes.append(n)
+                    except ValueError:
+                        outcomes.append("closed")
+
+            threads = [threading.Thread(target=work) for _ in range(3)]
+            for t in threads:
+                t.start()
+            m.close()
+            for t in threads:
+                t.join()
+            self.assertEqual(len(outcomes), 60)
+            self.assertTrue(set(outcomes) <= {want, "closed"}, outcomes)
 
     # ---- batches and threads ----
 
@@ -337,7 +528,10 @@ class BindingTest(unittest.TestCase):
     def test_readme_examples_run_and_match_jalon_eval(self):
         with open(README, encoding="utf-8") as f:
             blocks = re.findall(r"```python\n(.*?)```", f.read(), re.S)
-        self.assertGreaterEqual(len(blocks), 3)
+        self.assertGreaterEqual(len(blocks), 4)
+        with open(PY_README, encoding="utf-8") as f:
+            py_blocks = re.findall(r"```python\n(.*?)```", f.read(), re.S)
+        self.assertGreaterEqual(len(py_blocks), 1)
         # labelled.jsonl as `jalon eval` reads it: the self-descriptions with
         # a gold code (the neutral lines' "rome", else the first job held or
         # wanted). Only the agreement with the CLI is tested, not accuracy.
@@ -354,13 +548,20 @@ class BindingTest(unittest.TestCase):
             os.chdir(tmp)
             try:
                 spaces = []
-                for block in blocks:
+                out = io.StringIO()
+                for block, where in [(b, README) for b in blocks] + [(b, PY_README)
+                                                                     for b in py_blocks]:
                     ns = {"__name__": "readme_example"}
-                    with contextlib.redirect_stdout(io.StringIO()):
-                        exec(compile(block, README, "exec"), ns)
+                    with contextlib.redirect_stdout(out):
+                        exec(compile(block, where, "exec"), ns)
                     spaces.append(ns)
             finally:
                 os.chdir(old)
+            printed = out.getvalue()
+            # What the examples say they print.
+            for want in ("D1214", "empty_text", "Diplôme d'État d'aide-soignant - Cette formation",
+                         "Titre professionnel assistant de vie aux familles 13016"):
+                self.assertIn(want, printed)
             figures = next(ns["figures"] for ns in spaces if "figures" in ns)
             cli = json.loads(run_cli(["eval", "--data", path, "--json"], ""))
         for key in ("n", "top1", "top3", "top5", "top10", "mrr10", "abstain_rate"):
