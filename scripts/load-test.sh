@@ -4,15 +4,22 @@
 # Prints throughput, latency percentiles, errors, and the server's RSS at start and end.
 #
 #   bash scripts/load-test.sh [SECONDS]        (default 60)
-# Environment: JALON_SERVE (server program; default build/tools/jalon, then
-# build/tools/server/jalon-serve), JALON_MODEL, LOAD_CONNECTIONS (default 8),
-# LOAD_THREADS (wrk threads, default 2), LOAD_SERVER_THREADS (default 2),
-# LOAD_MIN_RPS / LOAD_MAX_P99_MS (targets; a miss is reported, and fails with LOAD_STRICT=1).
+# Environment: JALON_BUILD (build folder, default build), JALON_SERVE (server program;
+# default $JALON_BUILD/tools/jalon, then $JALON_BUILD/tools/server/jalon-serve),
+# JALON_MODEL, LOAD_CONNECTIONS (default 8), LOAD_THREADS (wrk threads, default 2),
+# LOAD_SERVER_THREADS (default 2), LOAD_MIN_RPS / LOAD_MAX_P99_MS (targets; a miss is
+# reported, and fails with LOAD_STRICT=1).
+# Trainings: LOAD_CATALOGUE=none starts the server with --no-trainings, a path with
+# --catalogue PATH; unset, the server's own search ($JALON_CATALOGUE, build dir).
+# LOAD_TARGET=1 gives each offer its labelled ROME code as "target" and LOAD_DEPARTMENT=D
+# a "place" ({"department": D}), so every diagnosis computes a gap and its trainings
+# (offers seldom say what job their reader wants, so most diagnoses have none otherwise).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 seconds=${1:-60}
+build=${JALON_BUILD:-build}
 conns=${LOAD_CONNECTIONS:-8}
 wrk_threads=${LOAD_THREADS:-2}
 srv_threads=${LOAD_SERVER_THREADS:-2}
@@ -23,16 +30,24 @@ command -v wrk >/dev/null || { echo "load-test: wrk is missing (apt-get install 
 serve=()
 if [[ -n "${JALON_SERVE:-}" ]]; then
   serve=("$JALON_SERVE")
-elif [[ -x build/tools/jalon ]] && build/tools/jalon serve --help >/dev/null 2>&1; then
-  serve=(build/tools/jalon serve)
-elif [[ -x build/tools/server/jalon-serve ]]; then
-  serve=(build/tools/server/jalon-serve)
+elif [[ -x $build/tools/jalon ]] && "$build/tools/jalon" serve --help >/dev/null 2>&1; then
+  serve=("$build/tools/jalon" serve)
+elif [[ -x $build/tools/server/jalon-serve ]]; then
+  serve=("$build/tools/server/jalon-serve")
 else
-  echo "load-test: no server built (build/tools/jalon serve or build/tools/server/jalon-serve)" >&2
+  echo "load-test: no server built ($build/tools/jalon serve or $build/tools/server/jalon-serve)" >&2
   exit 1
 fi
 [[ "$(basename "${serve[0]}")" == jalon ]] && [[ ${#serve[@]} -eq 1 ]] && serve+=(serve)
-export JALON_MODEL="${JALON_MODEL:-$root/build/models/jalon-rome.model}"
+[[ "$build" == /* ]] || build="$root/$build"
+export JALON_MODEL="${JALON_MODEL:-$build/models/jalon-rome.model}"
+# The same catalogue choice for the server and for the engine-only run below.
+catalogue_args=()
+case "${LOAD_CATALOGUE:-}" in
+  "") ;;
+  none) catalogue_args=(--no-trainings) ;;
+  *) catalogue_args=(--catalogue "$LOAD_CATALOGUE") ;;
+esac
 
 tmp=$(mktemp -d)
 pid=
@@ -56,9 +71,25 @@ else
   python3 tools/evaldev_to_jsonl.py --general "$tmp/general.jsonl" --it "$tmp/it.jsonl" >&2
   cat "$tmp/general.jsonl" "$tmp/it.jsonl" >"$tmp/bodies.jsonl"
 fi
+if [[ "${LOAD_TARGET:-0}" == 1 || -n "${LOAD_DEPARTMENT:-}" ]]; then
+  python3 - "$tmp/bodies.jsonl" "${LOAD_TARGET:-0}" "${LOAD_DEPARTMENT:-}" <<'PY'
+import json, sys
+path, target, dept = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
+lines = []
+for line in open(path, encoding="utf-8"):
+    r = json.loads(line)
+    if target and r.get("rome"):
+        r["target"] = r["rome"]
+    if dept:
+        r["place"] = {"department": dept}
+    lines.append(json.dumps(r, ensure_ascii=False))
+open(path, "w", encoding="utf-8").write("\n".join(lines) + "\n")
+PY
+fi
 export LOAD_BODIES="$tmp/bodies.jsonl"
 
-"${serve[@]}" --port 0 --bind 127.0.0.1 --threads "$srv_threads" --quiet 2>"$tmp/server.log" &
+"${serve[@]}" --port 0 --bind 127.0.0.1 --threads "$srv_threads" --quiet "${catalogue_args[@]}" \
+  2>"$tmp/server.log" &
 pid=$!
 port=
 for _ in $(seq 100); do
@@ -73,16 +104,19 @@ hwm() { awk '/^VmHWM/ {print $2}' "/proc/$pid/status"; }
 
 # One pass over every text first: the responses must all be 200 (a text the server
 # refuses would be counted as a load-test error below) and the pages are warm.
-python3 - "$url" "$LOAD_BODIES" <<'PY'
-import http.client, sys, urllib.parse
+python3 - "$url" "$LOAD_BODIES" >"$tmp/warm.txt" <<'PY'
+import http.client, json, sys, urllib.parse
 u = urllib.parse.urlparse(sys.argv[1])
 c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-bad = 0
+bad = with_trainings = n = 0
 for line in open(sys.argv[2], encoding="utf-8"):
     c.request("POST", "/v1/diagnose", body=line.encode(), headers={"Content-Type": "application/json"})
-    r = c.getresponse(); r.read()
+    r = c.getresponse(); body = r.read()
+    n += 1
     bad += r.status != 200
-print(f"warm-up: {sum(1 for _ in open(sys.argv[2]))} texts, {bad} not 200", file=sys.stderr)
+    with_trainings += r.status == 200 and bool(json.loads(body).get("trainings"))
+print(f"warm-up: {n} texts, {bad} not 200", file=sys.stderr)
+print(f"responses_with_trainings={with_trainings}/{n}")
 sys.exit(1 if bad else 0)
 PY
 rss_start=$(rss)
@@ -94,19 +128,21 @@ health=$(curl -s "$url/v1/health")
 
 # The engine alone on the same texts and thread count, through the CLI (no HTTP), when
 # the `jalon` tool is there: the server's throughput is to be read against it.
-if [[ -x build/tools/jalon ]]; then
+if [[ -x $build/tools/jalon ]]; then
   # Repeated to 2,000 texts at least, so opening the model is a small part of the time.
   per=$(wc -l <"$LOAD_BODIES")
   reps=$(( (2000 + per - 1) / per ))
   t0=$(date +%s.%N)
   for _ in $(seq "$reps"); do cat "$LOAD_BODIES"; done |
-    build/tools/jalon diagnose --batch --jobs "$srv_threads" >/dev/null
+    "$build/tools/jalon" diagnose --batch --jobs "$srv_threads" "${catalogue_args[@]}" >/dev/null
   t1=$(date +%s.%N)
   n=$(( reps * per ))
   echo "engine_only_rps=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n / (b - a)}')" \
     "(jalon diagnose --batch --jobs $srv_threads, $n texts, no HTTP)"
 fi
+echo "catalogue=${LOAD_CATALOGUE:-default search} target=${LOAD_TARGET:-0} department=${LOAD_DEPARTMENT:-none}"
 echo "set=${LOAD_SET:-evaldev} texts=$(wc -l <"$LOAD_BODIES") mean_bytes=$(awk '{s += length($0)} END {printf "%.0f", s / NR}' "$LOAD_BODIES")"
+cat "$tmp/warm.txt"
 sed -n '/^requests=/,$p' "$tmp/wrk.txt"
 echo "server_threads=$srv_threads wrk_threads=$wrk_threads connections=$conns"
 echo "rss_start_kib=$rss_start"

@@ -196,20 +196,104 @@ function drawGap(resp) {
   }
 }
 
+// Trainings, written for the person: what it is, why it is proposed, what it
+// brings, and where and when it takes place. Dates come as "YYYY-MM-DD" and are
+// read as local days (new Date("2027-01-04") would be UTC midnight, the day
+// before west of Greenwich).
+const MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+  "septembre", "octobre", "novembre", "décembre"];
+
+function dateFr(ymd) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd || "");
+  if (!m) return "";
+  const month = MONTHS_FR[Number(m[2]) - 1];
+  return month ? `${Number(m[3]) === 1 ? "1er" : Number(m[3])} ${month} ${m[1]}` : "";
+}
+
+// Levels of the French national framework, said as people say them.
+const LEVEL_FR = { 3: "niveau CAP", 4: "niveau bac", 5: "niveau bac + 2", 6: "niveau bac + 3", 7: "niveau bac + 5", 8: "niveau doctorat" };
+
+const FUNDING_FR = {
+  apprenticeship: "en apprentissage",
+  cpf: "avec votre compte formation (CPF)",
+  region: "payée par la Région",
+  france_travail: "payée par France Travail",
+};
+
+function placeFr(p) {
+  p = p || {};
+  if (p.city) return p.department ? `${p.city} (${p.department})` : p.city;
+  if (p.department) return `département ${p.department}` + (p.postcode ? `, code postal ${p.postcode}` : "");
+  if (p.postcode) return `code postal ${p.postcode}`;
+  return "";
+}
+
+function sessionItem(s) {
+  const li = el("li");
+  const where = [];
+  if (s.distance) where.push("À distance");
+  const place = placeFr(s.place);
+  if (place && !s.distance) where.push(place);
+  if (typeof s.distance_km === "number" && !s.distance) where.push(`à ${Math.round(s.distance_km)} km de chez vous`);
+  if (!where.length) where.push("Lieu non précisé");
+  li.append(el("span", where.join(", "), "where"));
+  const when = dateFr(s.start);
+  // Catalogues keep sessions that have begun (entries all year round): say so.
+  const now = new Date();
+  const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+  const verb = s.start && s.start < today ? "a commencé le" : "commence le";
+  li.append(el("span", when ? ` — ${verb} ${when}` : " — date de début pas encore connue"));
+  const end = dateFr(s.end);
+  if (when && end) li.append(el("span", `, finit le ${end}`));
+  const extra = [];
+  if (s.organisation) extra.push(s.organisation);
+  if (typeof s.hours === "number" && s.hours > 0) extra.push(`${Math.round(s.hours)} heures`);
+  (s.funding || []).forEach((f) => { if (FUNDING_FR[f]) extra.push(FUNDING_FR[f]); });
+  if (extra.length) li.append(el("div", extra.join(" · "), "job-meta"));
+  // Only web links: a catalogue is outside data, and a "javascript:" link must not run.
+  if (s.url && /^https?:\/\//i.test(s.url)) {
+    const a = el("a", "Voir cette session");
+    a.href = s.url;
+    a.rel = "noopener noreferrer";
+    li.append(" ", a);
+  }
+  return li;
+}
+
 function drawTrainings(resp) {
   const list = resp.trainings || [];
   $("trainings-box").hidden = !list.length;
   const ul = $("trainings");
   ul.replaceChildren();
-  list.slice(0, 5).forEach((t) => {
-    const li = el("li");
-    li.append(el("strong", t.title || "Formation"));
-    const bits = [];
-    if (t.organisation) bits.push(t.organisation);
-    const s = (t.sessions || [])[0];
-    if (s && s.start) bits.push(`à partir du ${new Date(s.start).toLocaleDateString("fr-FR")}`);
-    if (t.distance) bits.push("à distance");
-    if (bits.length) li.append(el("div", bits.join(" · "), "job-meta"));
+  list.slice(0, 5).forEach((t, k) => {
+    const li = el("li", null, "training");
+    const h = el("h3", t.title || "Formation");
+    h.id = `training-${k}`;
+    li.setAttribute("aria-labelledby", h.id);
+    li.append(h);
+    if (LEVEL_FR[t.level]) li.append(el("div", LEVEL_FR[t.level], "job-meta"));
+    if (t.reason_fr) li.append(el("p", t.reason_fr, "why-training"));
+    // Labels once each: a CléA cover without a label (no profile) says its domain.
+    const covers = [];
+    (t.covers || []).forEach((c) => {
+      const label = c.label || (c.kind === "clea" ? `compétences de base (domaine ${c.domain})` : "");
+      if (label && !covers.includes(label)) covers.push(label);
+    });
+    if (covers.length) {
+      li.append(el("p", "Ce qu'elle vous apporte :", "sub"));
+      const cu = el("ul", null, "covers");
+      covers.slice(0, 6).forEach((c) => cu.append(el("li", c)));
+      li.append(cu);
+    }
+    const sessions = t.sessions || [];
+    if (sessions.length) {
+      li.append(el("p", sessions.length > 1 ? "Les sessions :" : "La session :", "sub"));
+      const su = el("ul", null, "sessions");
+      sessions.forEach((s) => su.append(sessionItem(s)));
+      li.append(su);
+    } else {
+      li.append(el("p", "Pas de session connue près de chez vous.", "no-session"));
+    }
     ul.append(li);
   });
 }
@@ -238,6 +322,18 @@ async function diagnose(ev) {
   const target = $("target").value.trim().toUpperCase();
   if (title) req.title = title;
   if (target) req.target = target;
+  // The département as INSEE writes it ("13", "2A", "974"); "1" is taken as "01".
+  let dept = $("department").value.trim().toUpperCase();
+  if (/^[0-9]$/.test(dept)) dept = "0" + dept;
+  if (dept && !/^([0-9]{2,3}|2[AB])$/.test(dept)) {
+    status.textContent = "Le département s'écrit avec 2 ou 3 caractères, par exemple 13, 2A ou 974.";
+    status.className = "error";
+    $("department").setAttribute("aria-invalid", "true");
+    $("department").focus();
+    return;
+  }
+  $("department").removeAttribute("aria-invalid");
+  if (dept) req.place = { department: dept };
   $("go").disabled = true;
   status.textContent = "Un instant…";
   try {

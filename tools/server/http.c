@@ -1,5 +1,7 @@
 /* The request handler of `jalon serve`: routing, body collection under limits,
  * the endpoints, JSON errors, and the access log (never a request body). */
+#include <ctype.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@ enum route {
   R_DIAGNOSE,
   R_BATCH,
   R_ROME,
+  R_TRAININGS,
   R_HEALTH,
   R_FILE, /* web page and OpenAPI document */
 };
@@ -50,6 +53,12 @@ static jalon_workspace *thread_workspace(srv *s) {
   jalon_workspace *ws = pthread_getspecific(s->ws_key);
   if (ws) return ws;
   if (jalon_workspace_new(&ws, s->model, NULL) != 0) return NULL;
+  /* Every worker recommends from the one shared catalogue (read-only, it
+   * outlives the pool: serve.c frees it after MHD_stop_daemon). */
+  if (s->catalogue && jalon_workspace_set_catalogue(ws, s->catalogue) != 0) {
+    jalon_workspace_free(ws);
+    return NULL;
+  }
   if (pthread_setspecific(s->ws_key, ws) != 0) {
     jalon_workspace_free(ws);
     return NULL;
@@ -95,9 +104,26 @@ static enum MHD_Result send_json(struct MHD_Connection *c, req *r, unsigned stat
                      close_after);
 }
 
+/* Copies a string into JSON, escaped: model strings are ours, but a strange
+ * ROME version must not break the document, and error messages may quote
+ * a parameter name. */
+static void put_json_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; s && *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\')
+      fprintf(f, "\\%c", ch);
+    else if (ch < 0x20)
+      fprintf(f, "\\u%04x", ch);
+    else
+      fputc(ch, f);
+  }
+  fputc('"', f);
+}
+
 /* The library's error shape, {"id": null, "error": {"code", "message",
  * "message_fr"}}, for errors the server finds itself. The arguments are
- * constant strings of this file: none needs escaping. */
+ * strings of this file, never request bytes; they are escaped all the same. */
 static enum MHD_Result send_error(struct MHD_Connection *c, req *r, unsigned status,
                                   const char *code, const char *message, const char *message_fr,
                                   int close_after) {
@@ -105,8 +131,13 @@ static enum MHD_Result send_error(struct MHD_Connection *c, req *r, unsigned sta
   size_t n = 0;
   FILE *f = open_memstream(&buf, &n);
   if (!f) return MHD_NO;
-  fprintf(f, "{\"id\":null,\"error\":{\"code\":\"%s\",\"message\":\"%s\",\"message_fr\":\"%s\"}}",
-          code, message, message_fr);
+  fputs("{\"id\":null,\"error\":{\"code\":", f);
+  put_json_string(f, code);
+  fputs(",\"message\":", f);
+  put_json_string(f, message);
+  fputs(",\"message_fr\":", f);
+  put_json_string(f, message_fr);
+  fputs("}}", f);
   if (fclose(f) != 0) {
     free(buf);
     return MHD_NO;
@@ -216,17 +247,25 @@ static enum MHD_Result do_batch(struct MHD_Connection *c, srv *s, req *r) {
   return send_json(c, r, MHD_HTTP_OK, buf, 0);
 }
 
-static enum MHD_Result do_rome(struct MHD_Connection *c, srv *s, req *r, const char *code_in) {
-  char code[SRV_MAX_ROME_CODE + 1];
-  size_t n = strlen(code_in);
-  int ok = n > 0 && n <= SRV_MAX_ROME_CODE;
-  for (size_t i = 0; ok && i < n; i++) {
-    char ch = code_in[i];
+/* Copies a ROME code upper-cased into code (SRV_MAX_ROME_CODE + 1 bytes);
+ * 0, or -1 when it cannot be a code (empty, too long, not ASCII letters and
+ * digits): such a code is unknown, not malformed, for the caller. */
+static int rome_code(const char *in, char *code) {
+  size_t n = strlen(in);
+  if (n == 0 || n > SRV_MAX_ROME_CODE) return -1;
+  for (size_t i = 0; i < n; i++) {
+    char ch = in[i];
     if (ch >= 'a' && ch <= 'z') ch = (char)(ch - 'a' + 'A');
-    ok = (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+    if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))) return -1;
     code[i] = ch;
   }
-  if (ok) code[n] = '\0';
+  code[n] = '\0';
+  return 0;
+}
+
+static enum MHD_Result do_rome(struct MHD_Connection *c, srv *s, req *r, const char *code_in) {
+  char code[SRV_MAX_ROME_CODE + 1];
+  int ok = rome_code(code_in, code) == 0;
   char *out = NULL;
   int rc = ok ? jalon_model_fiche_json(&out, s->model, code, NULL) : JALON_ENOTFOUND;
   if (rc == JALON_ENOTFOUND || (rc == JALON_EINVAL && !out)) {
@@ -242,20 +281,177 @@ static enum MHD_Result do_rome(struct MHD_Connection *c, srv *s, req *r, const c
   return send_json(c, r, MHD_HTTP_OK, out, 0);
 }
 
-/* Copies a model string into JSON: the model is ours, but its strings are
- * escaped anyway so a strange ROME version cannot break the document. */
-static void put_json_string(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; s && *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\')
-      fprintf(f, "\\%c", ch);
-    else if (ch < 0x20)
-      fprintf(f, "\\u%04x", ch);
-    else
-      fputc(ch, f);
+/* ---- GET /v1/trainings ---- */
+
+/* The query parameters of /v1/trainings, URL-decoded by libmicrohttpd. The
+ * strings belong to the connection and live as long as the request. */
+enum { TP_ROME, TP_DEPARTMENT, TP_REGION, TP_LAT, TP_LON, TP_RADIUS, TP_AFTER, TP_LIMIT, TP_COUNT };
+static const char *const TP_NAMES[TP_COUNT] = {"rome", "department", "region", "lat",
+                                               "lon",  "radius_km",  "after",  "limit"};
+
+typedef struct tparams {
+  const char *v[TP_COUNT];
+  int bad; /* index + 1 of a parameter given twice or with no value */
+} tparams;
+
+static int tp_index(const char *key) {
+  for (int i = 0; i < TP_COUNT; i++)
+    if (strcmp(key, TP_NAMES[i]) == 0) return i;
+  return -1;
+}
+
+/* MHD_get_connection_values callback. Unknown parameters are ignored, as
+ * unknown fields of a JSON request are; a known one given twice is refused
+ * rather than one of them silently chosen, and so is "lat=" or a bare "lat". */
+static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value) {
+  (void)kind;
+  tparams *p = cls;
+  int i = key ? tp_index(key) : -1;
+  if (i < 0 || p->bad) return MHD_YES;
+  if (p->v[i] || !value || !*value)
+    p->bad = i + 1;
+  else
+    p->v[i] = value;
+  return MHD_YES;
+}
+
+/* A decimal number written plainly ("43.3", "-1.5", "30"), in [min, max]:
+ * strtod alone would also take "nan", "inf", hex and leading blanks. */
+static int parse_number(const char *s, double min, double max, double *out) {
+  size_t n = strlen(s);
+  if (n == 0 || n > SRV_MAX_PARAM) return -1;
+  for (size_t i = 0; i < n; i++)
+    if (!isdigit((unsigned char)s[i]) && !strchr("+-.eE", s[i])) return -1;
+  char *end = NULL;
+  double v = strtod(s, &end);
+  if (!end || *end || !isfinite(v) || v < min || v > max) return -1;
+  *out = v;
+  return 0;
+}
+
+/* "YYYY-MM-DD", a day that exists: checked here so a bad date gets its own
+ * message rather than the library's generic refusal. */
+static int valid_date(const char *s) {
+  if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return 0;
+  for (int i = 0; i < 10; i++)
+    if (i != 4 && i != 7 && !isdigit((unsigned char)s[i])) return 0;
+  int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+  static const int days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days[m - 1]) return 0;
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return !(m == 2 && d == 29 && !leap);
+}
+
+/* Département codes as INSEE writes them: "13", "2A", "974". Upper-cased
+ * into out (4 bytes) because the catalogue compares them as written. */
+static int department_code(const char *in, char *out) {
+  size_t n = strlen(in);
+  if (n < 2 || n > 3) return -1;
+  for (size_t i = 0; i < n; i++) out[i] = (char)toupper((unsigned char)in[i]);
+  out[n] = '\0';
+  if (strcmp(out, "2A") == 0 || strcmp(out, "2B") == 0) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!isdigit((unsigned char)out[i])) return -1;
+  return 0;
+}
+
+static int region_code(const char *in) {
+  return strlen(in) == 2 && isdigit((unsigned char)in[0]) && isdigit((unsigned char)in[1]) ? 0 : -1;
+}
+
+static enum MHD_Result bad_param(struct MHD_Connection *c, req *r, const char *message,
+                                 const char *message_fr) {
+  return send_error(c, r, MHD_HTTP_BAD_REQUEST, "invalid_argument", message, message_fr, 0);
+}
+
+static enum MHD_Result do_trainings(struct MHD_Connection *c, srv *s, req *r) {
+  if (!s->catalogue)
+    return send_error(c, r, MHD_HTTP_NOT_FOUND, "not_found",
+                      "this server has no training catalogue",
+                      "Les formations ne sont pas disponibles sur ce service.", 0);
+  tparams p = {{NULL}, 0};
+  MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_param, &p);
+  if (p.bad) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "parameter \"%s\" is given twice or without a value",
+             TP_NAMES[p.bad - 1]);
+    return bad_param(c, r, msg, "La demande est mal écrite : un paramètre est vide ou répété.");
   }
-  fputc('"', f);
+  if (!p.v[TP_ROME])
+    return bad_param(c, r, "parameter \"rome\" is required",
+                     "Précisez le code du métier visé (paramètre rome).");
+
+  jalon_place place = {NULL, NULL, 0, 0, 0, 0};
+  int given = 0;
+  char dept[4];
+  if (p.v[TP_DEPARTMENT]) {
+    if (department_code(p.v[TP_DEPARTMENT], dept) != 0)
+      return bad_param(c, r, "\"department\" must be a département code: 13, 2A, 974",
+                       "Le département n'est pas valide (par exemple 13, 2A ou 974).");
+    place.department = dept;
+    given = 1;
+  }
+  if (p.v[TP_REGION]) {
+    if (region_code(p.v[TP_REGION]) != 0)
+      return bad_param(c, r, "\"region\" must be an INSEE region code of two digits: 93",
+                       "La région n'est pas valide (un code à deux chiffres, par exemple 93).");
+    place.region = p.v[TP_REGION];
+    given = 1;
+  }
+  if (!p.v[TP_LAT] != !p.v[TP_LON])
+    return bad_param(c, r, "\"lat\" and \"lon\" must be given together",
+                     "Donnez la latitude et la longitude ensemble.");
+  if (p.v[TP_LAT]) {
+    if (parse_number(p.v[TP_LAT], -90, 90, &place.lat) != 0)
+      return bad_param(c, r, "\"lat\" must be a number from -90 to 90",
+                       "La latitude n'est pas valide.");
+    if (parse_number(p.v[TP_LON], -180, 180, &place.lon) != 0)
+      return bad_param(c, r, "\"lon\" must be a number from -180 to 180",
+                       "La longitude n'est pas valide.");
+    place.has_coords = 1;
+    given = 1;
+  }
+  if (p.v[TP_RADIUS]) {
+    /* Same bounds as place.radius_km in a diagnose request; without lat and
+     * lon it is accepted and unused, as there. */
+    if (parse_number(p.v[TP_RADIUS], 0, 20000, &place.radius_km) != 0 || place.radius_km <= 0)
+      return bad_param(c, r, "\"radius_km\" must be a number of kilometres above 0, at most 20000",
+                       "La distance n'est pas valide.");
+    given = 1;
+  }
+  if (p.v[TP_AFTER] && !valid_date(p.v[TP_AFTER]))
+    return bad_param(c, r, "\"after\" must be a date written YYYY-MM-DD",
+                     "La date n'est pas valide (écrivez-la AAAA-MM-JJ, par exemple 2026-12-01).");
+  unsigned limit = 0;
+  if (p.v[TP_LIMIT]) {
+    double v = 0;
+    if (parse_number(p.v[TP_LIMIT], 1, JALON_MAX_TRAININGS, &v) != 0 || v != floor(v))
+      return bad_param(c, r, "\"limit\" must be a whole number from 1 to 50",
+                       "Le nombre de formations demandé n'est pas valide (de 1 à 50).");
+    limit = (unsigned)v;
+  }
+  /* A code that cannot be one is unknown, as on /v1/rome/{code}. */
+  char code[SRV_MAX_ROME_CODE + 1];
+  int rc = rome_code(p.v[TP_ROME], code) == 0 ? JALON_OK : JALON_ENOTFOUND;
+  char *out = NULL;
+  if (rc == JALON_OK)
+    rc = jalon_catalogue_lookup_json(&out, s->catalogue, s->model, code, given ? &place : NULL,
+                                     p.v[TP_AFTER], limit, NULL);
+  if (rc == JALON_ENOTFOUND) {
+    jalon_free(out);
+    return send_error(c, r, MHD_HTTP_NOT_FOUND, "not_found", "no ROME fiche with this code",
+                      "Ce code métier n'existe pas.", 0);
+  }
+  if (rc != 0 || !out) {
+    jalon_free(out);
+    /* Every parameter was checked above: a refusal now is ours to explain. */
+    return send_error(c, r, rc == JALON_EINVAL ? MHD_HTTP_BAD_REQUEST : http_status(rc == 0 ? JALON_ENOMEM : rc),
+                      jj_status_code_name(rc == 0 ? JALON_ENOMEM : rc),
+                      "the trainings could not be listed", "Une erreur est survenue. Réessayez.", 0);
+  }
+  /* send_json frees with free(): jalon_free is free(), as for diagnoses. */
+  return send_json(c, r, MHD_HTTP_OK, out, 0);
 }
 
 static enum MHD_Result do_health(struct MHD_Connection *c, srv *s, req *r) {
@@ -269,9 +465,18 @@ static enum MHD_Result do_health(struct MHD_Connection *c, srv *s, req *r) {
   put_json_string(f, jalon_model_rome_version(s->model));
   fputs(",\"checksum\":", f);
   put_json_string(f, jalon_model_checksum(s->model));
-  fprintf(f, ",\"fiches\":%zu},\"uptime_s\":%.0f,\"threads\":%u,\"served\":%lu}",
-          jalon_model_fiche_count(s->model), now_s() - s->started, s->threads,
-          (unsigned long)atomic_load(&s->served));
+  fprintf(f, ",\"fiches\":%zu}", jalon_model_fiche_count(s->model));
+  /* Only when one is loaded: a client tells "no trainings here" by its absence,
+   * as a diagnosis without a catalogue has no "trainings" key. */
+  if (s->catalogue) {
+    fputs(",\"catalogue\":{\"checksum\":", f);
+    put_json_string(f, jalon_catalogue_checksum(s->catalogue));
+    fprintf(f, ",\"certifications\":%zu,\"sessions\":%zu}",
+            jalon_catalogue_certification_count(s->catalogue),
+            jalon_catalogue_session_count(s->catalogue));
+  }
+  fprintf(f, ",\"uptime_s\":%.0f,\"threads\":%u,\"served\":%lu}", now_s() - s->started,
+          s->threads, (unsigned long)atomic_load(&s->served));
   if (fclose(f) != 0) {
     free(buf);
     return MHD_NO;
@@ -303,6 +508,7 @@ static enum route find_route(const srv *s, const char *url, int *get, int *file,
     return R_BATCH;
   }
   if (strcmp(url, "/v1/health") == 0) return R_HEALTH;
+  if (strcmp(url, "/v1/trainings") == 0) return R_TRAININGS;
   if (strncmp(url, "/v1/rome/", 9) == 0 && url[9] && !strchr(url + 9, '/')) {
     *rome_code = url + 9;
     return R_ROME;
@@ -351,6 +557,7 @@ static enum MHD_Result first_call(srv *s, struct MHD_Connection *c, const char *
   switch (r->route) {
   case R_HEALTH: return do_health(c, s, r);
   case R_ROME: return do_rome(c, s, r, code);
+  case R_TRAININGS: return do_trainings(c, s, r);
   case R_FILE: return do_file(c, s, r);
   default: break;
   }
@@ -425,7 +632,8 @@ enum MHD_Result srv_handle(void *cls, struct MHD_Connection *c, const char *url,
   return r->route == R_BATCH ? do_batch(c, s, r) : do_diagnose(c, s, r);
 }
 
-/* Access log: one line per request, never a body or a query string. */
+/* Access log: one line per request, never a body or a query string (MHD
+ * hands the handler the path alone; the query may say where someone lives). */
 void srv_completed(void *cls, struct MHD_Connection *c, void **con_cls, int toe) {
   (void)c;
   srv *s = cls;

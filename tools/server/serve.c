@@ -1,5 +1,6 @@
-/* `jalon serve`: options, the shared model, the files served as they are, the
- * libmicrohttpd daemon with its thread pool, and a graceful stop on a signal. */
+/* `jalon serve`: options, the shared model and training catalogue, the files
+ * served as they are, the libmicrohttpd daemon with its thread pool, and a
+ * graceful stop on a signal. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -34,7 +35,9 @@ static const char USAGE[] =
     "  POST /v1/diagnose        request JSON -> response JSON (DESIGN.md)\n"
     "  POST /v1/diagnose/batch  JSON array or JSON lines -> JSON array, same order\n"
     "  GET  /v1/rome/{code}     one ROME fiche\n"
-    "  GET  /v1/health          version, model, uptime\n"
+    "  GET  /v1/trainings?rome=CODE[&department=D&region=R&lat=X&lon=Y&radius_km=K\n"
+    "                           &after=YYYY-MM-DD&limit=N]  trainings leading to a job\n"
+    "  GET  /v1/health          version, model, catalogue, uptime\n"
     "  GET  /v1/openapi.json    OpenAPI 3 description of the API\n"
     "  GET  /                   the web page\n"
     "\n"
@@ -44,6 +47,9 @@ static const char USAGE[] =
     "  -t, --threads N       worker threads, each with its own workspace\n"
     "                        (default: number of CPUs)\n"
     "  -m, --model FILE      compiled model (default: $JALON_MODEL, build dir, datadir)\n"
+    "      --catalogue FILE  training catalogue (default: $JALON_CATALOGUE, build dir,\n"
+    "                        datadir; none found: no trainings, /v1/trainings answers 404)\n"
+    "      --no-trainings    no catalogue: diagnoses carry no \"trainings\"\n"
     "      --timeout S       seconds a client may stay idle, and may take to send a\n"
     "                        whole request body (default 10)\n"
     "      --max-batch N     requests in one batch, 1..1000 (default 100)\n"
@@ -57,7 +63,7 @@ static const char USAGE[] =
     "SIGTERM or SIGINT stops the server after the requests under way (5 s at most).\n"
     "Exit status: 0 stopped by a signal, 1 runtime error, 2 usage error.\n";
 
-enum { OPT_TIMEOUT = 256, OPT_MAX_BATCH, OPT_WEB, OPT_OPENAPI };
+enum { OPT_TIMEOUT = 256, OPT_MAX_BATCH, OPT_WEB, OPT_OPENAPI, OPT_CATALOGUE, OPT_NO_TRAININGS };
 
 /* Reads a whole small file; 0, or -1 with errno. */
 static int read_file(const char *path, char **out, size_t *len) {
@@ -177,15 +183,17 @@ int cli_serve(int argc, char **argv) {
       {"max-batch", required_argument, NULL, OPT_MAX_BATCH},
       {"web", required_argument, NULL, OPT_WEB},
       {"openapi", required_argument, NULL, OPT_OPENAPI},
+      {"catalogue", required_argument, NULL, OPT_CATALOGUE},
+      {"no-trainings", no_argument, NULL, OPT_NO_TRAININGS},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   unsigned port = 8080, threads = cli_default_jobs(), timeout_s = SRV_DEFAULT_TIMEOUT_S;
   unsigned max_batch = SRV_DEFAULT_MAX_BATCH;
-  const char *bind_addr = "127.0.0.1", *model_path = NULL;
+  const char *bind_addr = "127.0.0.1", *model_path = NULL, *catalogue_path = NULL;
   const char *web_dir = JALON_SERVER_WEB_DIR, *openapi = JALON_SERVER_OPENAPI;
-  int quiet = 0, c;
+  int quiet = 0, no_trainings = 0, c;
   optind = 0;
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":p:b:t:m:qh", LONG, NULL)) != -1) {
@@ -212,6 +220,8 @@ int cli_serve(int argc, char **argv) {
       break;
     case OPT_WEB: web_dir = optarg; break;
     case OPT_OPENAPI: openapi = optarg; break;
+    case OPT_CATALOGUE: catalogue_path = optarg; break;
+    case OPT_NO_TRAININGS: no_trainings = 1; break;
     case 'q': quiet = 1; break;
     case 'h': fputs(USAGE, stdout); return CLI_OK;
     default: return cli_bad_option("serve", c, optopt, argv[optind - 1]);
@@ -236,8 +246,15 @@ int cli_serve(int argc, char **argv) {
   atomic_init(&s.in_flight, 0);
   atomic_init(&s.served, 0);
   if (cli_open_model(&s.model, model_path) != 0) return CLI_FAIL;
+  /* A catalogue named with --catalogue must open; the default search finding
+   * none is not an error: the server then answers without trainings. */
+  if (cli_pick_catalogue(&s.catalogue, catalogue_path, no_trainings) != 0) {
+    jalon_model_free(s.model);
+    return CLI_FAIL;
+  }
   if (pthread_key_create(&s.ws_key, srv_workspace_free) != 0) {
     cli_fail("Le serveur ne démarre pas.", "pthread_key_create failed");
+    jalon_catalogue_free(s.catalogue);
     jalon_model_free(s.model);
     return CLI_FAIL;
   }
@@ -272,9 +289,13 @@ int cli_serve(int argc, char **argv) {
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
   unsigned bound = info ? info->port : port;
-  fprintf(stderr, "jalon serve: listening on http://%s%s%s:%u/ (%u threads, model ROME %s %s)\n",
+  char cat_note[96] = ", no training catalogue";
+  if (s.catalogue)
+    snprintf(cat_note, sizeof cat_note, ", catalogue %s: %zu certifications",
+             jalon_catalogue_checksum(s.catalogue), jalon_catalogue_certification_count(s.catalogue));
+  fprintf(stderr, "jalon serve: listening on http://%s%s%s:%u/ (%u threads, model ROME %s %s%s)\n",
           v6 ? "[" : "", bind_addr, v6 ? "]" : "", bound, threads,
-          jalon_model_rome_version(s.model), jalon_model_checksum(s.model));
+          jalon_model_rome_version(s.model), jalon_model_checksum(s.model), cat_note);
 
   int sig = 0;
   while (sigwait(&stop, &sig) != 0) {
@@ -291,6 +312,9 @@ int cli_serve(int argc, char **argv) {
 done:
   free_files(&s);
   pthread_key_delete(s.ws_key);
+  /* After MHD_stop_daemon: the workspaces that borrowed the catalogue are
+   * gone with their threads (on a failed start none was made). */
+  jalon_catalogue_free(s.catalogue);
   jalon_model_free(s.model);
   return rc;
 }

@@ -21,6 +21,8 @@
 #define SRV_DEFAULT_TIMEOUT_S 10u
 #define SRV_MAX_THREADS 64u
 #define SRV_MAX_ROME_CODE 16u
+/* Query parameters of GET /v1/trainings: longer values are refused, not cut. */
+#define SRV_MAX_PARAM 32u
 
 /* A file served as is (the web page, the OpenAPI document), read once at start. */
 typedef struct srv_file {
@@ -44,6 +46,7 @@ typedef struct srv {
   /* state shared by the pool threads: read-only after start, except the
    * atomics and the workspace key */
   jalon_model *model;
+  jalon_catalogue *catalogue; /* NULL: no trainings; borrowed by every workspace */
   pthread_key_t ws_key;     /* this thread's jalon_workspace (freed at thread exit) */
   double started;           /* monotonic seconds */
   srv_file files[SRV_FILE_COUNT];
