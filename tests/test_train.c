@@ -238,6 +238,12 @@ Test(train, bad_options_are_refused) {
   cr_expect_null(r);
   char *out = NULL;
   cr_expect_eq(jalon_catalogue_lookup_json(&out, cat, model, "Z9999", NULL, NULL, 0, NULL), JALON_ENOTFOUND);
+  jalon_place bad_lat = {NULL, NULL, 1, 123.0, 2.0, 0};
+  cr_expect_eq(jalon_catalogue_lookup_json(&out, cat, model, "J1501", &bad_lat, NULL, 0, NULL), JALON_EINVAL);
+  jalon_place long_dept = {"12345", NULL, 0, 0, 0, 0};
+  o.max_trainings = 0;
+  o.place = &long_dept;
+  cr_expect_eq(jalon_diagnose(&r, ws, "cuisinier", 9, &o, NULL), JALON_EINVAL);
   cr_expect_null(out);
   jalon_workspace_free(ws);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/json.h"
 #include "api/result.h"
 #include "api/workspace.h"
 #include "gap/gap.h"
@@ -155,6 +156,8 @@ int jalon_diagnose(jalon_result **out, jalon_workspace *ws, const char *text, si
   if (opts && opts->version >= 3) {
     if (opts->max_trainings > JALON_MAX_TRAININGS)
       return ju_error(err, JALON_EINVAL, "max_trainings %u above the limit %u", opts->max_trainings, JALON_MAX_TRAININGS);
+    int bad = jj_check_place(opts->place, err);
+    if (bad) return bad;
     if (opts->after && (strlen(opts->after) != 10 || jtr_date_parse(opts->after, &after)))
       return ju_error(err, JALON_EINVAL, "after \"%.16s\" is not a date written YYYY-MM-DD", opts->after);
   }

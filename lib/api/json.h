@@ -63,6 +63,10 @@ int jj_parse_request(jj_request *req, const char *request, size_t len, jalon_err
 void jj_request_free(jj_request *req);
 
 struct jalon_result;
+/* Checks a jalon_place given through the C API (the JSON parser checks its
+ * own): coordinates and radius in range, codes of at most 3 characters.
+ * NULL is fine. 0 or JALON_EINVAL. */
+int jj_check_place(const jalon_place *p, jalon_error **err);
 /* Adds the "trainings" array of a result that used a catalogue (nothing
  * otherwise). 0 or JALON_ENOMEM. */
 int jj_add_trainings(struct cJSON *root, const struct jalon_result *r);

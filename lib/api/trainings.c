@@ -3,6 +3,7 @@
  * trainings leading to one ROME job. */
 #include <cJSON.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -233,6 +234,19 @@ int jj_add_trainings(cJSON *root, const jalon_result *r) {
   return 0;
 }
 
+int jj_check_place(const jalon_place *p, jalon_error **err) {
+  if (!p) return 0;
+  if (p->has_coords && !(isfinite(p->lat) && isfinite(p->lon) && p->lat >= -90 && p->lat <= 90 &&
+                         p->lon >= -180 && p->lon <= 180))
+    return ju_error(err, JALON_EINVAL, "place: lat must lie in [-90, 90] and lon in [-180, 180]");
+  if (!isfinite(p->radius_km) || p->radius_km < 0 || p->radius_km > 20000)
+    return ju_error(err, JALON_EINVAL, "place: radius_km must lie in [0, 20000]");
+  /* Codes are compared with the catalogue's 3-character fields. */
+  if ((p->department && strlen(p->department) > 3) || (p->region && strlen(p->region) > 3))
+    return ju_error(err, JALON_EINVAL, "place: department and region are codes of at most 3 characters");
+  return 0;
+}
+
 int jalon_catalogue_lookup_json(char **out, const jalon_catalogue *c, const jalon_model *m, const char *rome,
                                 const jalon_place *place, const char *after, unsigned max, jalon_error **err) {
   if (!out || !c || !rome) return ju_error(err, JALON_EINVAL, "jalon_catalogue_lookup_json: NULL argument");
@@ -242,6 +256,8 @@ int jalon_catalogue_lookup_json(char **out, const jalon_catalogue *c, const jalo
   uint32_t ymd = 0;
   if (after && (strlen(after) != 10 || jtr_date_parse(after, &ymd)))
     return ju_error(err, JALON_EINVAL, "after \"%.16s\" is not a date written YYYY-MM-DD", after);
+  int bad = jj_check_place(place, err);
+  if (bad) return bad;
   long fiche = m ? jalon_model_find_fiche(m, rome) : -1;
   if (m && fiche < 0) return ju_error(err, JALON_ENOTFOUND, "\"%.16s\" is not a ROME code of this model", rome);
   jalon_result *r = NULL;
