@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Builds the bench (build-bench/, release, -Dbench=true), converts the eval-dev offers
-# into build-bench/eval/ and runs bench_peer on both sets. Prints figures; fails only when
-# something cannot be built or run, never on time.
+# into build-bench/eval/ and runs bench_peer on both sets, then bench_self (full diagnosis
+# against the reference cue scans) on the self-descriptions and both sets. Prints figures;
+# fails only when something cannot be built or run, never on time.
 #   bash bench/run.sh [bench_peer arguments, e.g. --passes 9 --dump build-bench/dump.tsv]
+#   bash bench/run.sh --self    # bench_self only (skips the Xapian peer run)
 set -euo pipefail
+self_only=0
+if [[ ${1:-} == --self ]]; then
+  self_only=1
+  shift
+fi
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -42,11 +49,17 @@ model=${JALON_MODEL:-$bdir/models/jalon-rome.model}
   echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "git: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none)" \
        "$(git -C "$root" status --porcelain 2>/dev/null | grep -q . && echo '(uncommitted changes)')"
-  echo
-  "$bdir/bench/bench_peer" --model "$model" \
-    --data "$bdir/eval/general.jsonl" --data "$bdir/eval/it.jsonl" "$@"
+  if ((!self_only)); then
+    echo
+    "$bdir/bench/bench_peer" --model "$model" \
+      --data "$bdir/eval/general.jsonl" --data "$bdir/eval/it.jsonl" "$@"
+  fi
   echo
   JALON_MODEL="$model" "$bdir/bench/bench_self" tests/data/self_descriptions.jsonl 21 300
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  JALON_MODEL="$model" "$bdir/bench/bench_self" "$bdir/eval/general.jsonl" 11
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  JALON_MODEL="$model" "$bdir/bench/bench_self" "$bdir/eval/it.jsonl" 11
   echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$bdir/bench.txt"
 echo "(saved in $bdir/bench.txt)"

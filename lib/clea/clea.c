@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clea/clea.h"
+#include "cues/prefilter.h"
 #include "model/model.h"
 #include "util/error.h"
 #include "util/vec.h"
@@ -19,23 +20,52 @@ typedef struct jk_pattern {
   int domain; /* 1..7 for JK_DOMAIN_ONLY patterns */
 } jk_pattern;
 
+/* The text patterns have always been matched as alternations of CHUNK
+ * patterns each, has and need apart, in file order: one pass per chunk, in
+ * which a match hides any other of its chunk that starts inside it. Those
+ * chunks define the results. The reference mode still runs them so, each
+ * chunk one regex whose branches open with (*MARK:index). The fast mode finds
+ * the same matches sooner: a literal prefilter (cues/prefilter.h) keeps the
+ * few patterns of a chunk that may match the text, and the clauses where they
+ * may; each runs on its own, there only (and with the start-of-match
+ * optimisations that an alternation of (*MARK)-led branches loses), and
+ * scan_next merges their matches the way the alternation would have found
+ * them. */
 struct jk_set {
   jk_pattern *p;
   size_t n;
-  /* All has/need patterns as one alternation, each branch opened by
-   * (*MARK:index): one pass over the text finds them all, instead of one
-   * pass per pattern (hundreds of passes cost milliseconds). */
-  pcre2_code **combined; /* chunks: one regex may not exceed 64 KiB compiled */
+  uint32_t *order;     /* text pattern indexes, chunk after chunk, in branch order */
+  uint32_t *chunk_end; /* chunk c is order[c ? chunk_end[c - 1] : 0 .. chunk_end[c]) */
+  size_t n_chunks, n_order;
+  uint32_t *pf_index; /* per pattern: its number in pf */
+  jq_pf *pf;          /* the fast mode only */
+  pcre2_code **combined; /* the reference mode: one regex per chunk (none may exceed 64 KiB compiled) */
   size_t n_combined;
 };
 
 #define CHUNK 24 /* patterns per combined alternation */
+
+/* Per-workspace state: PCRE2 match data and the prefilter's reading of the
+ * last text, kept with a copy of that text: the soft-skill and CléA scans
+ * get the same folded text one after the other, and read it once. */
+typedef struct jk_md {
+  pcre2_match_data *md;
+  jq_pf_text *pft;
+  char *last;
+  size_t last_len, last_cap;
+  int have_last;
+  uint32_t last_opts;
+} jk_md;
 
 void jk_set_free(jk_set *s) {
   if (!s) return;
   for (size_t i = 0; i < s->n; i++) pcre2_code_free(s->p[i].code);
   for (size_t i = 0; i < s->n_combined; i++) pcre2_code_free(s->combined[i]);
   free(s->combined);
+  free(s->order);
+  free(s->chunk_end);
+  free(s->pf_index);
+  jq_pf_free(s->pf);
   free(s->p);
   free(s);
 }
@@ -52,14 +82,34 @@ static const char *field(const char *p, const char *end) {
   return p;
 }
 
-/* Compiles the alternation written so far as one more chunk. */
-static int flush_alt(jk_set *s, char *alt, size_t *alt_len, size_t *in_alt, size_t *cap, const char *name,
-                     jalon_error **err) {
+/* The has (0) or need (1) patterns of the chunk being gathered. */
+typedef struct pending {
+  char *alt; /* their alternation, when it is compiled */
+  size_t alt_len, alt_cap;
+  uint32_t idx[CHUNK];
+  size_t n;
+} pending;
+
+/* Closes a chunk: its patterns join the chunk order and, when asked for, its
+ * alternation is compiled. */
+static int flush_chunk(jk_set *s, pending *pd, int combine, size_t *comb_cap, const char *name, jalon_error **err) {
+  uint32_t *order = realloc(s->order, (s->n_order + pd->n) * sizeof *order);
+  if (order) s->order = order;
+  uint32_t *ends = order ? realloc(s->chunk_end, (s->n_chunks + 1) * sizeof *ends) : NULL;
+  if (ends) s->chunk_end = ends;
+  if (!order || !ends) return ju_error(err, JALON_ENOMEM, "out of memory compiling cues");
+  memcpy(s->order + s->n_order, pd->idx, pd->n * sizeof *pd->idx);
+  s->n_order += pd->n;
+  s->chunk_end[s->n_chunks++] = (uint32_t)s->n_order;
+  pd->n = 0;
+  if (!combine) return 0;
   int ec;
   PCRE2_SIZE off;
-  if (ju_reserve(&s->combined, cap, s->n_combined + 1, sizeof *s->combined))
+  if (ju_reserve(&s->combined, comb_cap, s->n_combined + 1, sizeof *s->combined))
     return ju_error(err, JALON_ENOMEM, "out of memory compiling cues");
-  pcre2_code *c = pcre2_compile((PCRE2_SPTR)alt, *alt_len, PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP, &ec, &off, NULL);
+  pcre2_code *c =
+      pcre2_compile((PCRE2_SPTR)pd->alt, pd->alt_len, PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP, &ec, &off, NULL);
+  pd->alt_len = 0;
   if (!c) {
     PCRE2_UCHAR msg[160];
     pcre2_get_error_message(ec, msg, sizeof msg);
@@ -69,23 +119,49 @@ static int flush_alt(jk_set *s, char *alt, size_t *alt_len, size_t *in_alt, size
   }
   (void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
   s->combined[s->n_combined++] = c;
-  *alt_len = 0;
-  *in_alt = 0;
+  return 0;
+}
+
+/* Adds text pattern s->n (about to be pushed) to its pending chunk. */
+static int pend(jk_set *s, pending *pd, int combine, const char *pat, size_t plen) {
+  if (combine) {
+    if (ju_reserve(&pd->alt, &pd->alt_cap, pd->alt_len + plen + 40, 1)) return -1;
+    pd->alt_len += (size_t)sprintf(pd->alt + pd->alt_len, "%s(*MARK:%zu)(?:", pd->alt_len ? "|" : "", s->n);
+    memcpy(pd->alt + pd->alt_len, pat, plen);
+    pd->alt_len += plen;
+    pd->alt[pd->alt_len++] = ')';
+    pd->alt[pd->alt_len] = 0;
+  }
+  pd->idx[pd->n++] = (uint32_t)s->n;
   return 0;
 }
 
 int jk_set_compile(jk_set **out, const char *source, const char *name, int (*find_sub)(void *, const char *),
                    void *ud, int at_open, jalon_error **err) {
+  return jk_set_compile_mode(out, source, name, find_sub, ud, at_open, JK_MODE_FAST, err);
+}
+
+int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int (*find_sub)(void *, const char *),
+                        void *ud, int at_open, int mode, jalon_error **err) {
   *out = NULL;
   jk_set *s = calloc(1, sizeof *s);
   if (!s) return ju_error(err, JALON_ENOMEM, "out of memory compiling CléA cues");
-  size_t cap = 0, lineno = 0;
+  size_t cap = 0, lineno = 0, comb_cap = 0, pf_cap = 0;
   int rc = 0;
-  /* Signs of holding and of need go to separate alternations: in one pass a
-   * match hides any other starting inside it, and a need must never be
-   * hidden by the skill it contains ("écrire un mail c'est dur"). */
-  char *alts[2] = {NULL, NULL};
-  size_t alt_lens[2] = {0, 0}, alt_caps[2] = {0, 0}, in_alts[2] = {0, 0}, comb_cap = 0;
+  /* Building a model (at_open = 0) compiles every line on its own, to name a
+   * bad one by its line, and the chunks too, as it always did, so that
+   * patterns that do not combine stay an error there. */
+  int combine = mode == JK_MODE_REFERENCE || !at_open;
+  int single = mode == JK_MODE_FAST || !at_open;
+  if (mode == JK_MODE_FAST && at_open && jq_pf_new(&s->pf)) {
+    free(s);
+    return ju_error(err, JALON_ENOMEM, "out of memory compiling CléA cues");
+  }
+  /* Signs of holding and of need go to separate chunks: in one pass a match
+   * hides any other starting inside it, and a need must never be hidden by
+   * the skill it contains ("écrire un mail c'est dur"). */
+  pending pd[2];
+  memset(pd, 0, sizeof pd);
   for (const char *line = source; !rc && *line;) {
     const char *eol = strchr(line, '\n');
     const char *end = eol ? eol : line + strlen(line);
@@ -124,55 +200,46 @@ int jk_set_compile(jk_set **out, const char *source, const char *name, int (*fin
       break;
     }
     const char *pat = c1 + 1;
-    /* Opening a model needs only the text patterns, and only combined: each
-     * line was compiled on its own when the model was built. */
+    size_t plen = (size_t)(end - pat);
+    /* Opening a model needs only the text patterns: the rules were run when
+     * the model was built. */
     if (at_open && kind == JK_RULE) continue;
     int ec;
     PCRE2_SIZE off;
-    pcre2_code *re = at_open ? NULL : pcre2_compile((PCRE2_SPTR)pat, (PCRE2_SIZE)(end - pat), PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP,
-                                   &ec, &off, NULL);
-    if (!re && !at_open) {
-      PCRE2_UCHAR msg[160];
-      pcre2_get_error_message(ec, msg, sizeof msg);
-      /* PCRE2 reports a failed allocation as a compile error: keep it ENOMEM. */
-      rc = ju_error(err, ec == PCRE2_ERROR_HEAP_FAILED ? JALON_ENOMEM : JALON_EFORMAT,
-                    "%s:%zu: bad pattern at offset %zu: %s", name, lineno, (size_t)off,
-                    (const char *)msg);
-      break;
-    }
-    /* Rules run on thousands of labels at build time: JIT them. Text
-     * patterns run through the combined alternation instead. */
-    if (kind == JK_RULE) (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-    else {
-      size_t plen = (size_t)(end - pat);
-      int w = kind == JK_NEED;
-      char **alt = &alts[w];
-      size_t *alt_len = &alt_lens[w];
-      if (ju_reserve(alt, &alt_caps[w], *alt_len + plen + 40, 1)) {
-        pcre2_code_free(re);
-        rc = ju_error(err, JALON_ENOMEM, "out of memory compiling CléA cues");
+    pcre2_code *re = NULL;
+    if (single || kind == JK_RULE) {
+      uint32_t opts = PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP | (s->pf ? JQ_PF_COMPILE_OPTIONS : 0);
+      re = pcre2_compile((PCRE2_SPTR)pat, (PCRE2_SIZE)plen, opts, &ec, &off, NULL);
+      if (!re) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        /* PCRE2 reports a failed allocation as a compile error: keep it ENOMEM. */
+        rc = ju_error(err, ec == PCRE2_ERROR_HEAP_FAILED ? JALON_ENOMEM : JALON_EFORMAT,
+                      "%s:%zu: bad pattern at offset %zu: %s", name, lineno, (size_t)off, (const char *)msg);
         break;
       }
-      *alt_len += (size_t)sprintf(*alt + *alt_len, "%s(*MARK:%zu)(?:", *alt_len ? "|" : "", s->n);
-      memcpy(*alt + *alt_len, pat, plen);
-      *alt_len += plen;
-      (*alt)[(*alt_len)++] = ')';
-      (*alt)[*alt_len] = 0;
-      in_alts[w]++;
+      /* Rules run on thousands of labels at build time, text patterns on
+       * every text: JIT them (an optimisation; without it they still match). */
+      if (kind == JK_RULE || at_open) (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     }
-    if (ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p)) {
+    int w = kind == JK_NEED, nomem = ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p);
+    if (!nomem && kind != JK_RULE) nomem = pend(s, &pd[w], combine, pat, plen);
+    if (!nomem && kind != JK_RULE && s->pf) {
+      nomem = ju_reserve(&s->pf_index, &pf_cap, s->n + 1, sizeof *s->pf_index);
+      if (!nomem) s->pf_index[s->n] = (uint32_t)jq_pf_count(s->pf);
+      if (!nomem) nomem = jq_pf_add(s->pf, pat, plen);
+    }
+    if (nomem) {
       pcre2_code_free(re);
       rc = ju_error(err, JALON_ENOMEM, "out of memory compiling CléA cues");
       break;
     }
     s->p[s->n++] = (jk_pattern){re, kind, sub, domain};
-    for (int w = 0; w < 2 && !rc; w++)
-      if (in_alts[w] == CHUNK) rc = flush_alt(s, alts[w], &alt_lens[w], &in_alts[w], &comb_cap, name, err);
-    if (rc) break;
+    if (kind != JK_RULE && pd[w].n == CHUNK) rc = flush_chunk(s, &pd[w], combine, &comb_cap, name, err);
   }
   for (int w = 0; w < 2; w++) {
-    if (!rc && in_alts[w]) rc = flush_alt(s, alts[w], &alt_lens[w], &in_alts[w], &comb_cap, name, err);
-    free(alts[w]);
+    if (!rc && pd[w].n) rc = flush_chunk(s, &pd[w], combine, &comb_cap, name, err);
+    free(pd[w].alt);
   }
   if (rc) {
     jk_set_free(s);
@@ -182,10 +249,10 @@ int jk_set_compile(jk_set **out, const char *source, const char *name, int (*fin
   return 0;
 }
 
-/* Next match of the combined text patterns at or after *off: the pattern
- * that matched, its span, or NULL when there is none. */
-static const jk_pattern *next_match(const jk_set *s, const pcre2_code *code, void *md, const char *buf, size_t len,
-                                    size_t *off, size_t *start, size_t *end) {
+/* Next match of a combined chunk at or after *off: the pattern that
+ * matched (from its mark), its span, or NULL when there is none. */
+static const jk_pattern *next_match(const jk_set *s, const pcre2_code *code, pcre2_match_data *md, const char *buf,
+                                    size_t len, size_t *off, size_t *start, size_t *end) {
   if (*off >= len) return NULL;
   int rc = pcre2_match(code, (PCRE2_SPTR)buf, len, *off, 0, md, NULL);
   if (rc < 0) return NULL;
@@ -198,18 +265,134 @@ static const jk_pattern *next_match(const jk_set *s, const pcre2_code *code, voi
   return i < s->n ? &s->p[i] : NULL;
 }
 
-void *jk_match_data_new(const jk_set *s) {
-  (void)s;
-  return pcre2_match_data_create(4, NULL);
+#define NONE ((size_t)-1)
+
+/* Walks the matches of every chunk of a set, in chunk order, as the
+ * reference mode finds them. */
+typedef struct scan {
+  const jk_set *s;
+  jk_md *md;
+  const char *buf;
+  size_t len;
+  uint32_t opts;  /* PCRE2_NO_UTF_CHECK once the text is checked */
+  size_t c;       /* current chunk */
+  int open;       /* chunk c set up */
+  size_t off;     /* where the chunk's next match may start */
+  size_t nc;      /* candidates of chunk c, in branch order */
+  uint32_t cand[CHUNK];
+  uint64_t where[CHUNK];       /* each one's groups of clauses (prefilter) */
+  size_t at[CHUNK], to[CHUNK]; /* each one's next match at or after off, at = NONE if none */
+} scan;
+
+static void scan_init(scan *sc, const jk_set *s, jk_md *md, const char *buf, size_t len) {
+  memset(sc, 0, sizeof *sc);
+  sc->s = s;
+  sc->md = md;
+  sc->buf = buf;
+  sc->len = len;
+  if (!s->pf) return;
+  if (md->have_last && md->last_len == len && memcmp(md->last, buf, len) == 0) {
+    sc->opts = md->last_opts;
+    return;
+  }
+  /* One UTF-8 check here instead of one per pcre2_match call (each checks
+   * the rest of the text): the folded text is built from checked input, but
+   * a check costs a single pass. */
+  size_t bad;
+  sc->opts = jt_check_utf8(buf, len, &bad) == 0 ? PCRE2_NO_UTF_CHECK : 0;
+  jq_pf_text_set(md->pft, buf, len);
+  md->have_last = 0;
+  if (!ju_reserve(&md->last, &md->last_cap, len + 1, 1)) {
+    memcpy(md->last, buf, len);
+    md->last_len = len;
+    md->last_opts = sc->opts;
+    md->have_last = 1;
+  }
 }
 
-void jk_match_data_free(void *md) { pcre2_match_data_free(md); }
+/* Leftmost match of candidate k at or after sc->off. */
+static void find(scan *sc, size_t k) {
+  const jk_pattern *p = &sc->s->p[sc->cand[k]];
+  sc->at[k] = NONE;
+  int rc = jq_pf_match(p->code, sc->md->pft, sc->where[k], sc->buf, sc->len, sc->off, sc->opts, sc->md->md);
+  if (rc < 0) return;
+  PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md->md);
+  sc->at[k] = ov[0];
+  sc->to[k] = ov[1];
+}
+
+/* The next match: the pattern, its span [*start, *end), or NULL at the end. */
+static const jk_pattern *scan_next(scan *sc, size_t *start, size_t *end) {
+  const jk_set *s = sc->s;
+  while (sc->c < s->n_chunks) {
+    if (!s->pf) {
+      const jk_pattern *p = next_match(s, s->combined[sc->c], sc->md->md, sc->buf, sc->len, &sc->off, start, end);
+      if (p) return p;
+      sc->c++;
+      sc->off = 0;
+      continue;
+    }
+    if (!sc->open) {
+      sc->open = 1;
+      sc->off = 0;
+      sc->nc = 0;
+      for (uint32_t i = sc->c ? s->chunk_end[sc->c - 1] : 0; i < s->chunk_end[sc->c]; i++) {
+        uint32_t pi = s->order[i];
+        uint64_t where = jq_pf_mask(s->pf, s->pf_index[pi], sc->md->pft);
+        if (!where) continue;
+        sc->cand[sc->nc] = pi;
+        sc->where[sc->nc] = where;
+        find(sc, sc->nc++);
+      }
+    }
+    /* The alternation finds the leftmost start; at one start, the first
+     * branch that matches. A pattern's match at a given start does not
+     * depend on where the search began (lookbehinds and \b see the text
+     * before it), so a cached next match stays valid while it lies ahead. */
+    size_t best = NONE;
+    for (size_t k = 0; k < sc->nc; k++)
+      if (sc->at[k] != NONE && (best == NONE || sc->at[k] < sc->at[best])) best = k;
+    if (best == NONE) {
+      sc->c++;
+      sc->open = 0;
+      continue;
+    }
+    *start = sc->at[best];
+    *end = sc->to[best];
+    const jk_pattern *p = &s->p[sc->cand[best]];
+    sc->off = *end > sc->off ? *end : sc->off + 1;
+    for (size_t k = 0; k < sc->nc; k++)
+      if (sc->at[k] != NONE && sc->at[k] < sc->off) find(sc, k);
+    return p;
+  }
+  return NULL;
+}
+
+void *jk_match_data_new(const jk_set *s) {
+  (void)s;
+  jk_md *md = calloc(1, sizeof *md);
+  if (!md || !(md->md = pcre2_match_data_create(4, NULL)) || jq_pf_text_new(&md->pft)) {
+    jk_match_data_free(md);
+    return NULL;
+  }
+  return md;
+}
+
+void jk_match_data_free(void *p) {
+  jk_md *md = p;
+  if (!md) return;
+  pcre2_match_data_free(md->md);
+  jq_pf_text_free(md->pft);
+  free(md->last);
+  free(md);
+}
 
 uint32_t jk_rules_mask(const jk_set *s, const char *folded, size_t len, void *md) {
   uint32_t mask = 0;
   for (size_t i = 0; s && i < s->n; i++) {
     if (s->p[i].kind != JK_RULE || (mask >> s->p[i].sub & 1u)) continue;
-    if (pcre2_match(s->p[i].code, (PCRE2_SPTR)folded, len, 0, 0, md, NULL) >= 0) mask |= 1u << s->p[i].sub;
+    if (pcre2_match(s->p[i].code, (PCRE2_SPTR)folded, len, 0, 0, ((jk_md *)md)->md, NULL) >= 0)
+      mask |= 1u << s->p[i].sub;
   }
   return mask;
 }
@@ -269,19 +452,18 @@ int jk_soft_skills(const jalon_model *m, void *md, const jt_tokens *t, const cha
   const jk_set *s = m->soft;
   if (!s || !t->n) return 0;
   size_t cap = 0, a, b;
-  for (size_t c = 0; c < s->n_combined; c++) {
-    size_t off = 0;
-    const jk_pattern *p;
-    while ((p = next_match(s, s->combined[c], md, buf, len, &off, &a, &b)) != NULL) {
-      size_t lo = token_at(tok_off, t->n, a), last = lo;
-      while (last + 1 < t->n && tok_off[last + 1] < b) last++;
-      if (negated(t, lo)) continue;
-      int seen = 0;
-      for (size_t k = 0; k < r->n_soft && !seen; k++) seen = r->soft[k].item == (uint32_t)p->sub;
-      if (seen) continue;
-      if (ju_reserve(&r->soft, &cap, r->n_soft + 1, sizeof *r->soft)) return JALON_ENOMEM;
-      r->soft[r->n_soft++] = (jr_soft){(uint32_t)p->sub, t->v[lo].start, t->v[last].end};
-    }
+  scan sc;
+  scan_init(&sc, s, md, buf, len);
+  const jk_pattern *p;
+  while ((p = scan_next(&sc, &a, &b)) != NULL) {
+    size_t lo = token_at(tok_off, t->n, a), last = lo;
+    while (last + 1 < t->n && tok_off[last + 1] < b) last++;
+    if (negated(t, lo)) continue;
+    int seen = 0;
+    for (size_t k = 0; k < r->n_soft && !seen; k++) seen = r->soft[k].item == (uint32_t)p->sub;
+    if (seen) continue;
+    if (ju_reserve(&r->soft, &cap, r->n_soft + 1, sizeof *r->soft)) return JALON_ENOMEM;
+    r->soft[r->n_soft++] = (jr_soft){(uint32_t)p->sub, t->v[lo].start, t->v[last].end};
   }
   return 0;
 }
@@ -295,12 +477,12 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
   if (!s || !m->n_clea_subs) return 0;
   r->has_clea = 1;
   unsigned text_has[JK_DOMAINS] = {0}, text_need[JK_DOMAINS] = {0}, jobs[JK_DOMAINS] = {0};
-  /* 1. Text: the has/need patterns, one pass per chunk of alternatives. */
+  /* 1. Text: the has/need patterns, chunk after chunk (see struct jk_set). */
   size_t a, b;
-  for (size_t c = 0; c < s->n_combined; c++) {
-   size_t off = 0;
-   const jk_pattern *p;
-   while ((p = next_match(s, s->combined[c], md, buf, len, &off, &a, &b)) != NULL) {
+  scan sc;
+  scan_init(&sc, s, md, buf, len);
+  const jk_pattern *p;
+  while ((p = scan_next(&sc, &a, &b)) != NULL) {
     size_t lo = token_at(tok_off, t->n, a), last = lo;
     while (last + 1 < t->n && tok_off[last + 1] < b) last++;
     int need = p->kind == JK_NEED || negated(t, lo);
@@ -309,7 +491,6 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
       jr_clea_ev ev = {(uint8_t)p->sub, (uint8_t)need, 0, (uint8_t)d, t->v[lo].start, t->v[last].end, 0, 0};
       if (push_ev(r, ev)) return JALON_ENOMEM;
     }
-   }
   }
   /* A sign of need that contains a sign of holding ("rendre la monnaie c'est
    * dur pour moi") is a need only; then count and cap per domain. */

@@ -25,13 +25,21 @@ typedef struct jk_set jk_set;
  * with the line, or JALON_ENOMEM. */
 int jk_set_compile(jk_set **out, const char *source, const char *name, int (*find_sub)(void *, const char *),
                    void *ud, int at_open, jalon_error **err);
+/* JK_MODE_FAST (what jk_set_compile builds): a literal prefilter and the
+ * patterns run one by one. JK_MODE_REFERENCE: the chunks of alternatives
+ * the results are defined by, run as such; slower, kept for the tests and
+ * the benchmark to compare against. Both give the same matches. */
+enum { JK_MODE_FAST = 0, JK_MODE_REFERENCE = 1 };
+int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int (*find_sub)(void *, const char *),
+                        void *ud, int at_open, int mode, jalon_error **err);
 void jk_set_free(jk_set *s);
 size_t jk_set_count(const jk_set *s, int kind);
 
 /* Mask of sub-domains whose rules match a folded competence label. */
 uint32_t jk_rules_mask(const jk_set *s, const char *folded, size_t len, void *match_data);
 
-/* Per-workspace match data. */
+/* Per-workspace match data (PCRE2 match data and prefilter scratch, about
+ * 130 KiB); good for every set. */
 void *jk_match_data_new(const jk_set *s);
 void jk_match_data_free(void *md);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cues/cues.h"
+#include "cues/prefilter.h"
 #include "util/error.h"
 #include "util/vec.h"
 
@@ -19,6 +20,7 @@ struct jq_set {
   jq_pattern *p;
   size_t n;
   uint32_t max_groups;
+  jq_pf *pf; /* where each pattern may match: most run on few clauses, or none */
 };
 
 static const struct { const char *name; int kind; } kinds[] = {
@@ -28,6 +30,7 @@ static const struct { const char *name; int kind; } kinds[] = {
 void jq_set_free(jq_set *s) {
   if (!s) return;
   for (size_t i = 0; i < s->n; i++) pcre2_code_free(s->p[i].code);
+  jq_pf_free(s->pf);
   free(s->p);
   free(s);
 }
@@ -35,9 +38,16 @@ void jq_set_free(jq_set *s) {
 size_t jq_set_count(const jq_set *s) { return s ? s->n : 0; }
 
 int jq_set_compile(jq_set **out, const char *source, const char *name, jalon_error **err) {
+  return jq_set_compile_mode(out, source, name, 1, err);
+}
+
+int jq_set_compile_mode(jq_set **out, const char *source, const char *name, int prefilter, jalon_error **err) {
   *out = NULL;
   jq_set *s = calloc(1, sizeof *s);
-  if (!s) return ju_error(err, JALON_ENOMEM, "out of memory compiling cues");
+  if (!s || (prefilter && jq_pf_new(&s->pf))) {
+    free(s);
+    return ju_error(err, JALON_ENOMEM, "out of memory compiling cues");
+  }
   size_t cap = 0, lineno = 0;
   int rc = 0;
   for (const char *line = source; !rc && *line;) {
@@ -62,7 +72,8 @@ int jq_set_compile(jq_set **out, const char *source, const char *name, jalon_err
     }
     int ec;
     PCRE2_SIZE off;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)p, (PCRE2_SIZE)(end - p), PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP, &ec,
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)p, (PCRE2_SIZE)(end - p),
+                                     PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP | (s->pf ? JQ_PF_COMPILE_OPTIONS : 0), &ec,
                                      &off, NULL);
     if (!code) {
       PCRE2_UCHAR msg[160];
@@ -75,7 +86,8 @@ int jq_set_compile(jq_set **out, const char *source, const char *name, jalon_err
     }
     /* JIT is an optimisation: a platform without it still matches. */
     (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-    if (ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p)) {
+    /* Pattern i of the set is pattern i of the prefilter. */
+    if (ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p) || (s->pf && jq_pf_add(s->pf, p, (size_t)(end - p)))) {
       pcre2_code_free(code);
       rc = ju_error(err, JALON_ENOMEM, "out of memory compiling cues");
       break;
@@ -101,6 +113,7 @@ typedef struct jq_match {
 
 struct jq_ws {
   pcre2_match_data *md;
+  jq_pf_text *pft;
   char *buf;
   size_t buf_cap;
   jq_clause *clauses;
@@ -127,7 +140,8 @@ int jq_ws_new(jq_ws **out, const jq_set *set) {
   jq_ws *w = calloc(1, sizeof *w);
   if (!w) return JALON_ENOMEM;
   w->md = pcre2_match_data_create(set ? set->max_groups + 1 : 1, NULL);
-  if (!w->md) {
+  if (!w->md || jq_pf_text_new(&w->pft)) {
+    pcre2_match_data_free(w->md);
     free(w);
     return JALON_ENOMEM;
   }
@@ -138,6 +152,7 @@ int jq_ws_new(jq_ws **out, const jq_set *set) {
 void jq_ws_free(jq_ws *w) {
   if (!w) return;
   pcre2_match_data_free(w->md);
+  jq_pf_text_free(w->pft);
   free(w->buf);
   free(w->clauses);
   free(w->starts);
@@ -253,11 +268,20 @@ int jq_annotate(jq_ws *w, const jq_set *set, const jt_tokens *t, int now_year, c
   /* PCRE2's JIT reads ahead in whole words: keep the spare end defined. */
   memset(w->buf + o, 0, w->buf_cap - o);
   w->buf_len = o;
-  size_t nm = 0;
+  size_t nm = 0, bad;
+  /* One UTF-8 check here instead of one per pcre2_match call (each checks
+   * the rest of the text); the prefilter says where each pattern may match. */
+  uint32_t opts = 0;
+  if (set && set->pf) {
+    opts = jt_check_utf8(w->buf, o, &bad) == 0 ? PCRE2_NO_UTF_CHECK : 0;
+    jq_pf_text_set(w->pft, w->buf, o);
+  }
   for (size_t i = 0; set && i < set->n; i++) {
     const jq_pattern *p = &set->p[i];
-    for (size_t off = 0; off < o;) {
-      int r = pcre2_match(p->code, (PCRE2_SPTR)w->buf, o, off, 0, w->md, NULL);
+    uint64_t where = set->pf ? jq_pf_mask(set->pf, i, w->pft) : 0;
+    for (size_t off = 0; off < o && (where || !set->pf);) {
+      int r = set->pf ? jq_pf_match(p->code, w->pft, where, w->buf, o, off, opts, w->md)
+                      : pcre2_match(p->code, (PCRE2_SPTR)w->buf, o, off, 0, w->md, NULL);
       if (r < 0) break;
       PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
       size_t lo = 0, hi = t->n;

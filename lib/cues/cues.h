@@ -22,6 +22,10 @@ typedef struct jq_set jq_set;
  * used in messages. Returns 0, JALON_EFORMAT (bad line or pattern, with its
  * line number) or JALON_ENOMEM. */
 int jq_set_compile(jq_set **out, const char *source, const char *name, jalon_error **err);
+/* prefilter = 0: every pattern runs on the whole text, as before the literal
+ * prefilter (cues/prefilter.h); the same matches, slower. For the benchmark's
+ * peer and the tests. jq_set_compile is prefilter = 1. */
+int jq_set_compile_mode(jq_set **out, const char *source, const char *name, int prefilter, jalon_error **err);
 void jq_set_free(jq_set *s);
 size_t jq_set_count(const jq_set *s);
 

@@ -45,7 +45,16 @@ typedef struct gctx {
   size_t n_jobs;
   text_stem *stems; /* distinct stems of the text with their first token, sorted */
   size_t n_stems;
+  /* The text's stems and the jobs' items as 1024-bit Bloom filters: most
+   * competence labels share fewer than two words with a text and most items
+   * are no job's, and a bit test shows it without a binary search (item_held
+   * runs on every item of the target and of up to 24 nearby fiches). */
+  uint64_t bloom[16], job_bloom[16];
 } gctx;
+
+static inline uint32_t bloom_bit(uint32_t x) { return (x * 0x9E3779B1u) >> 22; }
+static inline void bloom_add(uint64_t *b, uint32_t x) { b[bloom_bit(x) >> 6] |= (uint64_t)1 << (bloom_bit(x) & 63); }
+static inline int bloom_has(const uint64_t *b, uint32_t x) { return b[bloom_bit(x) >> 6] >> (bloom_bit(x) & 63) & 1; }
 
 static int cmp_held(const void *a, const void *b) {
   const held_job *x = a, *y = b;
@@ -76,12 +85,17 @@ static int gctx_init(gctx *g, const jalon_model *m, const jt_tokens *text, const
     const jr_job *j = &r->experience[e];
     if (j->fiche == skip_fiche) continue;
     const jm_fiche *f = &m->fiches[j->fiche];
-    for (uint32_t k = 0; k < f->item_count; k++)
+    for (uint32_t k = 0; k < f->item_count; k++) {
       g->jobs[g->n_jobs++] = (held_job){m->fiche_items[f->item_first + k].item, j->fiche, experience_credit(j->months)};
+      bloom_add(g->job_bloom, m->fiche_items[f->item_first + k].item);
+    }
   }
   if (g->n_jobs) qsort(g->jobs, g->n_jobs, sizeof *g->jobs, cmp_held);
   for (size_t i = 0; i < text->n; i++)
-    if (stems[i] != UINT32_MAX) g->stems[g->n_stems++] = (text_stem){stems[i], (uint32_t)i};
+    if (stems[i] != UINT32_MAX) {
+      g->stems[g->n_stems++] = (text_stem){stems[i], (uint32_t)i};
+      bloom_add(g->bloom, stems[i]);
+    }
   if (g->n_stems) qsort(g->stems, g->n_stems, sizeof *g->stems, cmp_tstem);
   return 0;
 }
@@ -93,6 +107,7 @@ static void gctx_free(gctx *g) {
 
 /* Best credit for an item among the jobs held (the first of its run). */
 static const held_job *job_for(const gctx *g, uint32_t item) {
+  if (!bloom_has(g->job_bloom, item)) return NULL;
   size_t lo = 0, hi = g->n_jobs;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
@@ -116,6 +131,11 @@ static uint32_t text_tok(const gctx *g, uint32_t stem) {
 /* How much of an item label's words (by idf) the text holds, and where. */
 static float text_cover(const gctx *g, uint32_t item, uint32_t *start, uint32_t *end) {
   const jalon_model *m = g->m;
+  /* Fewer than two words possibly in the text: the answer below is 0. */
+  size_t maybe = 0;
+  for (uint32_t k = m->item_term_first[item]; k < m->item_term_first[item + 1] && maybe < 2; k++)
+    maybe += (size_t)bloom_has(g->bloom, m->terms[m->item_terms[k]].stem);
+  if (maybe < 2) return 0;
   float total = 0, got = 0;
   uint32_t a = UINT32_MAX, b = 0;
   size_t words = 0;

@@ -186,14 +186,26 @@ static int parse(jalon_model *m, jalon_error **err) {
   return 0;
 }
 
+int jm_cue_sets_compile(const jalon_model *m, int mode, struct jk_set **clea, struct jk_set **soft,
+                        jalon_error **err) {
+  *clea = *soft = NULL;
+  int rc = 0;
+  /* find_sub and find_soft_item only read the model. */
+  if (m->clea_src[0] && m->n_clea_subs)
+    rc = jk_set_compile_mode(clea, m->clea_src, "model CléA cues", find_sub, (void *)m, 1, mode, err);
+  if (!rc && m->soft_src[0])
+    rc = jk_set_compile_mode(soft, m->soft_src, "model soft-skill cues", find_soft_item, (void *)m, 1, mode, err);
+  if (rc) {
+    jk_set_free(*clea);
+    *clea = NULL;
+  }
+  return rc;
+}
+
 int jm_compile_lazy(jalon_model *m, jalon_error **err) {
   pthread_mutex_lock(&m->lazy_lock);
   if (!m->lazy_done) {
-    int rc = 0;
-    if (m->clea_src[0] && m->n_clea_subs)
-      rc = jk_set_compile(&m->clea, m->clea_src, "model CléA cues", find_sub, m, 1, err);
-    if (!rc && m->soft_src[0])
-      rc = jk_set_compile(&m->soft, m->soft_src, "model soft-skill cues", find_soft_item, m, 1, err);
+    int rc = jm_cue_sets_compile(m, JK_MODE_FAST, &m->clea, &m->soft, err);
     m->lazy_rc = rc;
     /* An allocation failure may pass: let a later workspace try again. */
     m->lazy_done = rc != JALON_ENOMEM;

@@ -71,6 +71,13 @@ int jm_is_stopword(const jalon_model *m, uint32_t term);
  * the error of the first attempt. */
 int jm_compile_lazy(jalon_model *m, jalon_error **err);
 
+/* Compiles the model's CléA and soft-skill cue sets in a JK_MODE_* of
+ * clea/clea.h, owned by the caller (either may be NULL when the model has no
+ * such cues). jm_compile_lazy uses the fast mode; tests and the benchmark
+ * build the reference mode to compare against. */
+int jm_cue_sets_compile(const jalon_model *m, int mode, struct jk_set **clea, struct jk_set **soft,
+                        jalon_error **err);
+
 /* Opens from memory that stays owned by the caller (tests, fuzzing). */
 int jm_open_memory(jalon_model **out, const void *data, size_t size, jalon_error **err);
 
