@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a given time: scripts/fuzz.sh TARGET SECONDS
-# (TARGET: text, json, model, csv). Builds build-fuzz/ with clang, ASan+UBSan and
-# coverage instrumentation of the whole library. New coverage goes to a scratch
+# (TARGET: text, json, model, csv, catalogue, lheo). Builds build-fuzz/ with clang,
+# ASan+UBSan and coverage instrumentation of the whole library. New coverage goes to a scratch
 # corpus in build-fuzz/; only crashes, leaks, timeouts and OOMs are written to
 # fuzz/corpus/TARGET (as crash-*, leak-*, timeout-*, oom-*), where `meson test`
 # replays them: fix the bug, keep the input as the regression test.
@@ -12,8 +12,8 @@ cd "$root"
 target=${1:-}
 seconds=${2:-}
 case $target in
-  text | json | model | csv | catalogue) ;;
-  *) echo "usage: $0 {text|json|model|csv|catalogue} SECONDS" >&2; exit 2 ;;
+  text | json | model | csv | catalogue | lheo) ;;
+  *) echo "usage: $0 {text|json|model|csv|catalogue|lheo} SECONDS" >&2; exit 2 ;;
 esac
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "usage: $0 TARGET SECONDS" >&2; exit 2; }
 
@@ -41,6 +41,7 @@ case $target in
     cat fuzz/dict/json.dict fuzz/dict/french.dict >"$bdir/json-all.dict"
     args+=(-dict="$bdir/json-all.dict" -max_len=4096) ;;
   csv) args+=(-dict=fuzz/dict/csv.dict -max_len=4096) ;;
+  lheo) args+=(-dict=fuzz/dict/lheo.dict -max_len=4096) ;;
   # A flag byte, a length, up to 64 edits of 9 bytes; len_control=0 offers the full
   # length at once (libFuzzer otherwise stays at 10 bytes, one edit, for minutes).
   model | catalogue) args+=(-max_len=600 -len_control=0) ;;
