@@ -12,8 +12,8 @@ static const char *message_fr(int code) {
   case JALON_EINVAL: return "La demande n'est pas correcte.";
   case JALON_ENOMEM: return "Le service manque de mémoire. Réessayez plus tard.";
   case JALON_EIO: return "Un fichier n'a pas pu être lu.";
-  case JALON_EFORMAT: return "Le fichier du modèle est abîmé.";
-  case JALON_EVERSION: return "Le fichier du modèle n'est pas de la bonne version.";
+  case JALON_EFORMAT: return "Un fichier de données (modèle ou catalogue) est abîmé ou n'est pas au bon format.";
+  case JALON_EVERSION: return "Un fichier de données (modèle ou catalogue) n'est pas de la bonne version.";
   case JALON_EUTF8: return "Le texte contient des caractères illisibles.";
   case JALON_ETOOBIG: return "Le texte est trop long.";
   case JALON_EEMPTY: return "Le texte est vide. Écrivez quelques mots sur vous.";
@@ -31,8 +31,8 @@ const char *jalon_strerror(int status) {
   case JALON_EINVAL: return "invalid argument";
   case JALON_ENOMEM: return "out of memory";
   case JALON_EIO: return "input/output error";
-  case JALON_EFORMAT: return "corrupt or foreign model file";
-  case JALON_EVERSION: return "unsupported model format version";
+  case JALON_EFORMAT: return "corrupt or foreign data file (model, catalogue or catalogue source)";
+  case JALON_EVERSION: return "unsupported model or catalogue format version";
   case JALON_EUTF8: return "invalid UTF-8";
   case JALON_ETOOBIG: return "input too large";
   case JALON_EEMPTY: return "empty input";
