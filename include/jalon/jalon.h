@@ -41,8 +41,8 @@ enum jalon_status {
   JALON_EINVAL = -1,   /* bad argument (NULL where not allowed, bad option) */
   JALON_ENOMEM = -2,   /* allocation failed; nothing was leaked */
   JALON_EIO = -3,      /* file could not be opened, read or written */
-  JALON_EFORMAT = -4,  /* model file is not a Jalon model, or is corrupt */
-  JALON_EVERSION = -5, /* model format version not supported by this library */
+  JALON_EFORMAT = -4,  /* a model or catalogue file (or a catalogue source) is corrupt or of another format */
+  JALON_EVERSION = -5, /* model or catalogue format version not supported by this library */
   JALON_EUTF8 = -6,    /* input text is not valid UTF-8 */
   JALON_ETOOBIG = -7,  /* input exceeds a documented limit */
   JALON_EEMPTY = -8,   /* input text holds no word */
