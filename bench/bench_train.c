@@ -7,23 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "jalon/jalon.h"
-
-static double now_us(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n) {
-  qsort(v, n, sizeof *v, cmp_d);
-  return n ? v[n / 2] : 0;
-}
 
 static double time_diagnose(jalon_workspace *ws, const char *text) {
   jalon_result *r = NULL;
