@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load test of `jalon serve` on loopback with wrk: 2 server threads, POST /v1/diagnose
 # with the eval-dev offers (converted to a temporary folder, never into the repository).
-# Prints throughput, latency percentiles, errors, and the server's RSS at start and end.
+# Prints throughput, latency percentiles, errors, the server's RSS at start and end, and
+# its CPU time per request.
 #
 #   bash scripts/load-test.sh [SECONDS]        (default 60)
 # Environment: JALON_BUILD (build folder, default build), JALON_SERVE (server program;
@@ -101,6 +102,9 @@ done
 url="http://127.0.0.1:$port"
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 hwm() { awk '/^VmHWM/ {print $2}' "/proc/$pid/status"; }
+# The server's CPU time (user + system) in clock ticks. CPU per request stays
+# comparable when other programs share the machine, where requests/s does not.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 
 # One pass over every text first: the responses must all be 200 (a text the server
 # refuses would be counted as a load-test error below) and the pages are warm.
@@ -120,9 +124,11 @@ print(f"responses_with_trainings={with_trainings}/{n}")
 sys.exit(1 if bad else 0)
 PY
 rss_start=$(rss)
+cpu_start=$(cpu_ticks)
 
 wrk -t "$wrk_threads" -c "$conns" -d "${seconds}s" --latency -s scripts/load-test.lua "$url" >"$tmp/wrk.txt"
 rss_end=$(rss)
+cpu_end=$(cpu_ticks)
 rss_peak=$(hwm)
 health=$(curl -s "$url/v1/health")
 
@@ -144,6 +150,8 @@ echo "catalogue=${LOAD_CATALOGUE:-default search} target=${LOAD_TARGET:-0} depar
 echo "set=${LOAD_SET:-evaldev} texts=$(wc -l <"$LOAD_BODIES") mean_bytes=$(awk '{s += length($0)} END {printf "%.0f", s / NR}' "$LOAD_BODIES")"
 cat "$tmp/warm.txt"
 sed -n '/^requests=/,$p' "$tmp/wrk.txt"
+echo "server_cpu_ms_per_request=$(awk -v a="$cpu_start" -v b="$cpu_end" -v t="$(getconf CLK_TCK)" \
+  -v n="$(sed -n 's/^requests=//p' "$tmp/wrk.txt")" 'BEGIN {printf "%.2f", (b - a) * 1000 / t / n}')"
 echo "server_threads=$srv_threads wrk_threads=$wrk_threads connections=$conns"
 echo "rss_start_kib=$rss_start"
 echo "rss_end_kib=$rss_end"
