@@ -204,6 +204,28 @@ Test(train, clea_needs_bring_a_basic_skills_training_in_top_three) {
   jalon_result_free(r);
 }
 
+Test(train, titles_are_not_repeated_and_basic_skills_stay_a_complement) {
+  /* Certif Info files some diplomas under several codes: one line each. */
+  cJSON *doc = lookup("D1106", NULL, NULL, 20);
+  const cJSON *tr = cJSON_GetObjectItemCaseSensitive(doc, "trainings");
+  int n = cJSON_GetArraySize(tr);
+  cr_assert_gt(n, 3);
+  for (int i = 0; i < n; i++)
+    for (int k = i + 1; k < n; k++)
+      cr_expect_str_neq(str(cJSON_GetArrayItem(tr, i), "title"), str(cJSON_GetArrayItem(tr, k), "title"));
+  cJSON_Delete(doc);
+  /* A person aiming at a job with writing needs: the job's own diploma
+   * first, basic-skills trainings in the first three but at most two. */
+  jalon_result *r = diagnose("j'ai du mal à écrire", "J1501", NULL);
+  size_t basic = 0, count = jalon_result_training_count(r);
+  cr_assert_geq(count, 3);
+  cr_expect_str_eq(jalon_result_training_reason(r, 0), "target");
+  for (size_t i = 0; i < count; i++) basic += strcmp(jalon_result_training_reason(r, i), "basic_skills") == 0;
+  cr_expect_geq(basic, 1);
+  cr_expect_leq(basic, 2);
+  jalon_result_free(r);
+}
+
 Test(train, json_request_place_and_limits) {
   jalon_workspace *ws = NULL;
   cr_assert_eq(jalon_workspace_new(&ws, model, NULL), 0);

@@ -280,7 +280,7 @@ static void score(const cand *k, unsigned x_n_rome, int has_rs, float missing_we
    * keep_basic_in_top3) already guarantees one of them is seen. Among them,
    * a registered certification (RS: CléA, Pix...) before a bare course. */
   if (k->clea && todev)
-    s_basic = 0.3f + 0.3f * (float)popcount8(k->clea) / (float)popcount8(todev) + (has_rs ? 0.05f : 0.0f);
+    s_basic = 0.25f + 0.25f * (float)popcount8(k->clea) / (float)popcount8(todev) + (has_rs ? 0.03f : 0.0f);
   t->score = s_link;
   t->reason = JR_TRAIN_TARGET;
   if (s_gap > t->score) {
@@ -306,6 +306,29 @@ static void keep_basic_in_top3(jr_training *v, size_t n) {
   v[2] = t;
 }
 
+/* Certif Info files the same diploma under several codes (one per awarding
+ * ministry or revision): a person sees one line per title, the best scored.
+ * And basic-skills trainings are a complement to the job's own: at most
+ * MAX_BASIC of them while trainings of another kind remain. */
+#define MAX_BASIC 2
+static size_t dedupe_and_cap(const jalon_catalogue *c, jr_training *v, size_t n) {
+  size_t others = 0;
+  for (size_t i = 0; i < n; i++) others += v[i].reason != JR_TRAIN_BASIC;
+  size_t w = 0, basic = 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *title = jca_str(c, c->certs[v[i].cert].title);
+    int seen = 0;
+    /* Only the kept ones are compared: the list that reaches a person is
+     * short, so this stays small in practice (max trainings x candidates). */
+    for (size_t k = 0; k < w && !seen; k++) seen = strcmp(jca_str(c, c->certs[v[k].cert].title), title) == 0;
+    if (seen) continue;
+    if (v[i].reason == JR_TRAIN_BASIC && others && basic >= MAX_BASIC) continue;
+    basic += v[i].reason == JR_TRAIN_BASIC;
+    v[w++] = v[i];
+  }
+  return w;
+}
+
 static int finish(rec *x, jalon_result *r, float missing_weight, unsigned todev) {
   const char *p_region = NULL;
   if (x->q->place) p_region = x->q->place->region ? x->q->place->region : jca_region_of(x->c, x->q->place->department);
@@ -324,6 +347,7 @@ static int finish(rec *x, jalon_result *r, float missing_weight, unsigned todev)
     all[n++] = t;
   }
   qsort(all, n, sizeof *all, cmp_training);
+  n = dedupe_and_cap(x->c, all, n);
   keep_basic_in_top3(all, n);
   size_t keep = n < x->q->max ? n : x->q->max;
   size_t n_cov = 0;
