@@ -89,15 +89,48 @@ class ModelState {
   std::vector<jalon_workspace *> idle_;
 };
 
-class DiagnoseWorker : public Napi::AsyncWorker {
+// A call run on the libuv pool that settles a promise with a JSON string
+// (Succeed) or a library error (Fail). Subclasses only write Execute().
+class JsonWorker : public Napi::AsyncWorker {
+ public:
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  JsonWorker(Napi::Env env, const char *name, std::shared_ptr<ModelState> state)
+      : Napi::AsyncWorker(env, name), state_(std::move(state)), deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  // Worker thread: takes ownership of out and e.
+  void Succeed(char *out, jalon_error *e) {
+    response_.assign(out);
+    jalon_free(out);
+    jalon_error_free(e);
+    ok_ = true;
+  }
+  void Fail(int rc, jalon_error *e) { error_ = LibError(rc, e); }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (ok_)
+      deferred_.Resolve(Napi::String::New(env, response_));
+    else
+      deferred_.Reject(error_.ToJS(env).Value());
+  }
+
+  void OnError(const Napi::Error &err) override { deferred_.Reject(err.Value()); }
+
+  std::shared_ptr<ModelState> state_;
+
+ private:
+  std::string response_;
+  bool ok_ = false;
+  LibError error_;
+  Napi::Promise::Deferred deferred_;
+};
+
+class DiagnoseWorker : public JsonWorker {
  public:
   DiagnoseWorker(Napi::Env env, std::shared_ptr<ModelState> state, std::string request)
-      : Napi::AsyncWorker(env, "jalon.diagnose"),
-        state_(std::move(state)),
-        request_(std::move(request)),
-        deferred_(Napi::Promise::Deferred::New(env)) {}
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
+      : JsonWorker(env, "jalon.diagnose", std::move(state)), request_(std::move(request)) {}
 
  protected:
   // Worker thread: no JS values here.
@@ -109,36 +142,15 @@ class DiagnoseWorker : public Napi::AsyncWorker {
       char *out = nullptr;
       rc = jalon_diagnose_json(&out, ws, request_.data(), request_.size(), &e);
       state_->Release(ws);
-      if (out) {
-        // A refused request still has a response (an error object): it is
-        // the JS side that turns it into a rejection, with the request id.
-        response_.assign(out);
-        jalon_free(out);
-        jalon_error_free(e);
-        has_response_ = true;
-        return;
-      }
+      // A refused request still has a response (an error object): it is
+      // the JS side that turns it into a rejection, with the request id.
+      if (out) return Succeed(out, e);
     }
-    error_ = LibError(rc, e);
+    Fail(rc, e);
   }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (has_response_)
-      deferred_.Resolve(Napi::String::New(env, response_));
-    else
-      deferred_.Reject(error_.ToJS(env).Value());
-  }
-
-  void OnError(const Napi::Error &err) override { deferred_.Reject(err.Value()); }
 
  private:
-  std::shared_ptr<ModelState> state_;
   std::string request_;
-  std::string response_;
-  bool has_response_ = false;
-  LibError error_;
-  Napi::Promise::Deferred deferred_;
 };
 
 // Where the person is, copied out of JS values so the worker thread can read
@@ -162,20 +174,16 @@ struct PlaceArg {
   }
 };
 
-class TrainingsWorker : public Napi::AsyncWorker {
+class TrainingsWorker : public JsonWorker {
  public:
   TrainingsWorker(Napi::Env env, std::shared_ptr<ModelState> state, std::string rome, PlaceArg place,
                   bool has_after, std::string after, unsigned max)
-      : Napi::AsyncWorker(env, "jalon.trainings"),
-        state_(std::move(state)),
+      : JsonWorker(env, "jalon.trainings", std::move(state)),
         rome_(std::move(rome)),
         place_(std::move(place)),
         has_after_(has_after),
         after_(std::move(after)),
-        max_(max),
-        deferred_(Napi::Promise::Deferred::New(env)) {}
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
+        max_(max) {}
 
  protected:
   void Execute() override {
@@ -185,36 +193,16 @@ class TrainingsWorker : public Napi::AsyncWorker {
     int rc = jalon_catalogue_lookup_json(&out, state_->catalogue(), state_->model(), rome_.c_str(),
                                          place_.given ? &pl : nullptr, has_after_ ? after_.c_str() : nullptr,
                                          max_, &e);
-    if (rc == 0) {
-      response_.assign(out);
-      jalon_free(out);
-      ok_ = true;
-    } else {
-      error_ = LibError(rc, e);
-    }
+    if (rc == 0) Succeed(out, e);
+    else Fail(rc, e);
   }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (ok_)
-      deferred_.Resolve(Napi::String::New(env, response_));
-    else
-      deferred_.Reject(error_.ToJS(env).Value());
-  }
-
-  void OnError(const Napi::Error &err) override { deferred_.Reject(err.Value()); }
 
  private:
-  std::shared_ptr<ModelState> state_;
   std::string rome_;
   PlaceArg place_;
   bool has_after_;
   std::string after_;
   unsigned max_;
-  std::string response_;
-  bool ok_ = false;
-  LibError error_;
-  Napi::Promise::Deferred deferred_;
 };
 
 class Model : public Napi::ObjectWrap<Model> {
