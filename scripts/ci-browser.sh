@@ -28,14 +28,8 @@ if [[ ! -f "$dir/node_modules/playwright-core/package.json" ]] ||
   npm install --prefix "$dir" --no-audit --no-fund --no-save "playwright-core@$version" >&2
 fi
 
-if [[ -n "${JALON_SERVE:-}" ]]; then
-  serve=("$JALON_SERVE")
-elif "$build/tools/jalon" serve --help >/dev/null 2>&1; then
-  serve=("$build/tools/jalon")
-else
-  serve=("$build/tools/server/jalon-serve")
-fi
-[[ "$(basename "${serve[0]}")" == jalon ]] && serve+=(serve)
+source "$root/scripts/serve-lib.sh"
+jalon_find_server "$build" ci-browser
 export JALON_MODEL="${JALON_MODEL:-$build/models/jalon-rome.model}"
 # The page shows trainings only when the server has a catalogue: the build's, named.
 export JALON_CATALOGUE="${JALON_CATALOGUE:-$build/models/jalon-trainings.catalogue}"
@@ -48,16 +42,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-"${serve[@]}" --port 0 --threads 2 --web "$root/web" --openapi "$root/api/openapi.json" \
-  2>"$tmp/server.log" &
-pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/server.log")
-  [[ -n "$port" ]] && break
-  sleep 0.1
-done
-[[ -n "$port" ]] || { echo "ci-browser: the server did not start" >&2; cat "$tmp/server.log" >&2; exit 1; }
+jalon_start_server ci-browser "$tmp/server.log" --threads 2 --web "$root/web" --openapi "$root/api/openapi.json"
 
 shot=${SCREENSHOT:-$dir/jalon-web.png}
 cat >"$tmp/test.js" <<'JS'

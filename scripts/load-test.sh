@@ -28,18 +28,8 @@ min_rps=${LOAD_MIN_RPS:-2000}
 max_p99=${LOAD_MAX_P99_MS:-20}
 
 command -v wrk >/dev/null || { echo "load-test: wrk is missing (apt-get install wrk)" >&2; exit 1; }
-serve=()
-if [[ -n "${JALON_SERVE:-}" ]]; then
-  serve=("$JALON_SERVE")
-elif [[ -x $build/tools/jalon ]] && "$build/tools/jalon" serve --help >/dev/null 2>&1; then
-  serve=("$build/tools/jalon" serve)
-elif [[ -x $build/tools/server/jalon-serve ]]; then
-  serve=("$build/tools/server/jalon-serve")
-else
-  echo "load-test: no server built ($build/tools/jalon serve or $build/tools/server/jalon-serve)" >&2
-  exit 1
-fi
-[[ "$(basename "${serve[0]}")" == jalon ]] && [[ ${#serve[@]} -eq 1 ]] && serve+=(serve)
+source "$root/scripts/serve-lib.sh"
+jalon_find_server "$build" load-test
 [[ "$build" == /* ]] || build="$root/$build"
 export JALON_MODEL="${JALON_MODEL:-$build/models/jalon-rome.model}"
 # The same catalogue choice for the server and for the engine-only run below.
@@ -89,16 +79,8 @@ PY
 fi
 export LOAD_BODIES="$tmp/bodies.jsonl"
 
-"${serve[@]}" --port 0 --bind 127.0.0.1 --threads "$srv_threads" --quiet "${catalogue_args[@]}" \
-  2>"$tmp/server.log" &
-pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/server.log")
-  [[ -n "$port" ]] && break
-  sleep 0.1
-done
-[[ -n "$port" ]] || { echo "load-test: the server did not start" >&2; cat "$tmp/server.log" >&2; exit 1; }
+jalon_start_server load-test "$tmp/server.log" --bind 127.0.0.1 --threads "$srv_threads" --quiet \
+  "${catalogue_args[@]}"
 url="http://127.0.0.1:$port"
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 hwm() { awk '/^VmHWM/ {print $2}' "/proc/$pid/status"; }
