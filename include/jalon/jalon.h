@@ -295,6 +295,41 @@ JALON_EXPORT int jalon_result_to_json(char **out, const jalon_result *r, int pre
 JALON_EXPORT int jalon_diagnose_json(char **out, jalon_workspace *ws, const char *request,
                                      size_t len, jalon_error **err);
 
+/* The response as a stream of events instead of text: the same document,
+ * members in the same order, for callers that build their own objects from
+ * it (language bindings) and would otherwise write then re-read JSON.
+ * Strings are UTF-8 of `len` bytes, not NUL-terminated, valid only during the
+ * callback. Whole numbers come through `integer`, others through `number`,
+ * exactly as the JSON text writes them (a score of 1 is the integer 1).
+ * Every callback must be set; each returns 0 to go on, anything else stops
+ * the walk, and that value is returned. */
+typedef struct jalon_visitor {
+  int (*begin_object)(void *user);
+  int (*end_object)(void *user);
+  int (*begin_array)(void *user);
+  int (*end_array)(void *user);
+  int (*key)(void *user, const char *key, size_t len);
+  int (*string)(void *user, const char *s, size_t len);
+  int (*integer)(void *user, long long v);
+  int (*number)(void *user, double v);
+  int (*boolean)(void *user, int v);
+  int (*null)(void *user);
+} jalon_visitor;
+
+/* The document jalon_result_to_json writes, as events. Returns 0,
+ * JALON_EINVAL (NULL argument, unset callback), JALON_EINTERNAL (an
+ * inconsistent result: a bug) or a callback's non-zero value; on failure the
+ * events stop where it happened and what was received should be dropped. */
+JALON_EXPORT int jalon_result_visit(const jalon_result *r, const jalon_visitor *v, void *user,
+                                    jalon_error **err);
+
+/* jalon_diagnose_json with the response as events. A refused request still
+ * produces its error object as events, and its status is returned; a
+ * response cut short (a callback's failure, JALON_EINTERNAL) is not followed
+ * by anything: the caller drops the partial events and reads *err. */
+JALON_EXPORT int jalon_diagnose_visit(jalon_workspace *ws, const char *request, size_t len,
+                                      const jalon_visitor *v, void *user, jalon_error **err);
+
 /* ---- the ROME fiche (borrowed strings, valid until jalon_model_free) ---- */
 
 /* Index of a fiche by its code ("J1501"), or -1. */

@@ -67,9 +67,10 @@ struct jalon_result;
  * own): coordinates and radius in range, codes of at most 3 characters.
  * NULL is fine. 0 or JALON_EINVAL. */
 int jj_check_place(const jalon_place *p, jalon_error **err);
-/* Adds the "trainings" array of a result that used a catalogue (nothing
- * otherwise). 0 or JALON_ENOMEM. */
-int jj_add_trainings(struct cJSON *root, const struct jalon_result *r);
+struct jj_emit;
+/* The "trainings" member of a result that used a catalogue (nothing
+ * otherwise). */
+void jj_emit_trainings(struct jj_emit *e, const struct jalon_result *r);
 
 /* cJSON_ParseWithLengthOpts(buf, len, end, 0) under the library's one cJSON
  * lock (see json.c): every parse in the library goes through it, so no two

@@ -1,14 +1,13 @@
 /* Trainings in the public API: attaching a catalogue to a workspace, the
  * result accessors, the "trainings" JSON array, and the direct lookup of the
  * trainings leading to one ROME job. */
-#include <cJSON.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api/json.h"
-#include "api/json_util.h"
+#include "api/emit.h"
 #include "api/result.h"
 #include "api/workspace.h"
 #include "model/model.h"
@@ -74,109 +73,94 @@ int jalon_result_training_session(const jalon_result *r, size_t i, size_t k, con
 
 /* ---- JSON ---- */
 
-static int add_opt_str(cJSON *o, const char *key, const char *v) { return v && *v ? add_str(o, key, v) : 0; }
-
-static int add_date(cJSON *o, const char *key, uint32_t ymd) {
-  if (!ymd) return cJSON_AddNullToObject(o, key) ? 0 : JALON_ENOMEM;
+static void emit_date(jj_emit *e, const char *key, uint32_t ymd) {
+  if (!ymd) {
+    je_knull(e, key);
+    return;
+  }
   char buf[16];
   snprintf(buf, sizeof buf, "%04" PRIu32 "-%02" PRIu32 "-%02" PRIu32, ymd / 10000 % 10000, ymd / 100 % 100,
            ymd % 100);
-  return add_str(o, key, buf);
+  je_kstr(e, key, buf);
 }
 
-static int add_place(cJSON *o, const jalon_catalogue *c, const jca_session *s) {
-  cJSON *p = cJSON_AddObjectToObject(o, "place");
-  if (!p) return JALON_ENOMEM;
-  int rc = add_opt_str(p, "city", jca_str(c, s->city));
-  if (!rc) rc = add_opt_str(p, "postcode", jca_str(c, s->postcode));
-  if (!rc) rc = add_opt_str(p, "department", s->department);
-  if (!rc) rc = add_opt_str(p, "region", s->region);
-  if (!rc && s->has_coords) rc = add_num(p, "lat", round4(s->lat));
-  if (!rc && s->has_coords) rc = add_num(p, "lon", round4(s->lon));
-  return rc;
-}
-
-static int add_funding(cJSON *o, uint32_t f) {
-  cJSON *a = cJSON_AddArrayToObject(o, "funding");
-  if (!a) return JALON_ENOMEM;
-  static const struct { uint32_t bit; const char *name; } names[] = {
-      {JTR_FUND_CPF, "cpf"}, {JTR_FUND_REGION, "region"}, {JTR_FUND_FRANCE_TRAVAIL, "france_travail"},
-      {JTR_FUND_APPRENTICESHIP, "apprenticeship"}};
-  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-    if (!(f & names[i].bit)) continue;
-    cJSON *s = cJSON_CreateString(names[i].name);
-    if (!s || !cJSON_AddItemToArray(a, s)) {
-      cJSON_Delete(s);
-      return JALON_ENOMEM;
-    }
+static void emit_place(jj_emit *e, const jalon_catalogue *c, const jca_session *s) {
+  je_kobject(e, "place");
+  je_kstr_opt(e, "city", jca_str(c, s->city));
+  je_kstr_opt(e, "postcode", jca_str(c, s->postcode));
+  je_kstr_opt(e, "department", s->department);
+  je_kstr_opt(e, "region", s->region);
+  if (s->has_coords) {
+    je_knum(e, "lat", round4(s->lat));
+    je_knum(e, "lon", round4(s->lon));
   }
-  return 0;
+  je_end_object(e);
 }
 
-static int add_session(cJSON *arr, const jalon_catalogue *c, const jca_session *s, float km) {
-  cJSON *o = push_object(arr);
-  if (!o) return JALON_ENOMEM;
-  int rc = add_opt_str(o, "id", jca_str(c, s->id));
-  if (!rc) rc = add_opt_str(o, "organisation", jca_str(c, s->organisation));
-  if (!rc) rc = add_opt_str(o, "siret", jca_str(c, s->siret));
-  if (!rc) rc = add_place(o, c, s);
-  if (!rc) rc = add_date(o, "start", s->start);
-  if (!rc) rc = add_date(o, "end", s->end);
-  if (!rc && s->hours) rc = add_num(o, "hours", s->hours);
-  if (!rc && s->distance >= 0) rc = add_bool(o, "distance", s->distance == 1);
-  if (!rc && km >= 0) rc = add_num(o, "distance_km", round(km * 10.0) / 10.0);
-  if (!rc) rc = add_funding(o, s->funding);
-  if (!rc) rc = add_opt_str(o, "url", jca_str(c, s->url));
-  return rc;
+static void emit_funding(jj_emit *e, uint32_t f) {
+  static const struct {
+    uint32_t bit;
+    const char *name;
+  } names[] = {{JTR_FUND_CPF, "cpf"},
+               {JTR_FUND_REGION, "region"},
+               {JTR_FUND_FRANCE_TRAVAIL, "france_travail"},
+               {JTR_FUND_APPRENTICESHIP, "apprenticeship"}};
+  je_karray(e, "funding");
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (f & names[i].bit) je_string(e, names[i].name);
+  je_end_array(e);
 }
 
-static int add_codes(cJSON *o, const jalon_catalogue *c, const jca_cert *x) {
-  cJSON *rome = cJSON_AddArrayToObject(o, "rome");
-  cJSON *fc = rome ? cJSON_AddArrayToObject(o, "formacode") : NULL;
-  if (!fc) return JALON_ENOMEM;
-  for (unsigned k = 0; k < x->n_rome; k++) {
-    cJSON *s = cJSON_CreateString(c->cert_rome[x->rome_first + k].code);
-    if (!s || !cJSON_AddItemToArray(rome, s)) {
-      cJSON_Delete(s);
-      return JALON_ENOMEM;
-    }
-  }
+static void emit_session(jj_emit *e, const jalon_catalogue *c, const jca_session *s, float km) {
+  je_begin_object(e);
+  je_kstr_opt(e, "id", jca_str(c, s->id));
+  je_kstr_opt(e, "organisation", jca_str(c, s->organisation));
+  je_kstr_opt(e, "siret", jca_str(c, s->siret));
+  emit_place(e, c, s);
+  emit_date(e, "start", s->start);
+  emit_date(e, "end", s->end);
+  if (s->hours) je_knum(e, "hours", s->hours);
+  if (s->distance >= 0) je_kbool(e, "distance", s->distance == 1);
+  if (km >= 0) je_knum(e, "distance_km", round(km * 10.0) / 10.0);
+  emit_funding(e, s->funding);
+  je_kstr_opt(e, "url", jca_str(c, s->url));
+  je_end_object(e);
+}
+
+static void emit_codes(jj_emit *e, const jalon_catalogue *c, const jca_cert *x) {
+  je_karray(e, "rome");
+  for (unsigned k = 0; k < x->n_rome; k++) je_string(e, c->cert_rome[x->rome_first + k].code);
+  je_end_array(e);
+  je_karray(e, "formacode");
   for (unsigned k = 0; k < 5 && x->formacode[k]; k++) {
     char buf[12];
     snprintf(buf, sizeof buf, "%05" PRIu32, x->formacode[k]);
-    cJSON *s = cJSON_CreateString(buf);
-    if (!s || !cJSON_AddItemToArray(fc, s)) {
-      cJSON_Delete(s);
-      return JALON_ENOMEM;
-    }
+    je_string(e, buf);
   }
-  return 0;
+  je_end_array(e);
 }
 
-static int add_covers(cJSON *o, const jalon_result *r, const jr_training *t) {
-  cJSON *a = cJSON_AddArrayToObject(o, "covers");
-  if (!a) return JALON_ENOMEM;
+static void emit_covers(jj_emit *e, const jalon_result *r, const jr_training *t) {
   const jalon_model *m = r->model;
+  je_karray(e, "covers");
   for (uint32_t k = 0; k < t->cover_count; k++) {
     const jm_item *it = &m->items[r->train_covers[t->cover_first + k]];
-    cJSON *e = push_object(a);
-    char code[12];
-    snprintf(code, sizeof code, "%" PRIu32, it->code_ogr);
-    int rc = e ? add_str(e, "kind", "competence") : JALON_ENOMEM;
-    if (!rc) rc = add_str(e, "code", code);
-    if (!rc) rc = add_str(e, "label", jm_str(m, it->label));
-    if (rc) return rc;
+    je_begin_object(e);
+    je_kstr(e, "kind", "competence");
+    je_kcode(e, "code", it->code_ogr);
+    je_kstr(e, "label", jm_str(m, it->label));
+    je_end_object(e);
   }
   for (int d = 0; d < 7; d++) {
     if (!(t->clea & (1u << d))) continue;
-    cJSON *e = push_object(a);
-    int rc = e ? add_str(e, "kind", "clea") : JALON_ENOMEM;
-    if (!rc) rc = add_num(e, "domain", d + 1);
+    je_begin_object(e);
+    je_kstr(e, "kind", "clea");
+    je_knum(e, "domain", d + 1);
     const char *label = r->has_clea ? jalon_result_clea_label(r, d + 1) : NULL;
-    if (!rc && label) rc = add_str(e, "label", label);
-    if (rc) return rc;
+    if (label) je_kstr(e, "label", label);
+    je_end_object(e);
   }
-  return 0;
+  je_end_array(e);
 }
 
 /* Plain-French reason shown to the person. */
@@ -188,50 +172,44 @@ static const char *reason_fr(int reason) {
   }
 }
 
-static int add_training(cJSON *arr, const jalon_result *r, const jr_training *t) {
+static void emit_training(jj_emit *e, const jalon_result *r, const jr_training *t) {
   const jalon_catalogue *c = r->catalogue;
   const jca_cert *x = &c->certs[t->cert];
-  cJSON *o = push_object(arr);
-  if (!o) return JALON_ENOMEM;
+  je_begin_object(e);
   const char *id = jca_str(c, x->certifinfo ? x->certifinfo : x->rncp ? x->rncp : x->rs);
-  int rc = id ? add_str(o, "id", id) : 0;
-  if (!rc) rc = add_str(o, "title", jca_str(c, x->title));
-  if (!rc) rc = add_opt_str(o, "type", jca_str(c, x->type));
-  if (!rc && x->level) rc = add_num(o, "level", x->level);
-  if (!rc) rc = add_opt_str(o, "certifinfo", jca_str(c, x->certifinfo));
-  if (!rc) rc = add_opt_str(o, "rncp", jca_str(c, x->rncp));
-  if (!rc) rc = add_opt_str(o, "rs", jca_str(c, x->rs));
-  if (!rc) rc = add_opt_str(o, "certifier", jca_str(c, x->certifier));
-  if (!rc) rc = add_codes(o, c, x);
-  if (!rc) rc = add_num(o, "score", round4(t->score));
-  if (!rc) rc = add_str(o, "reason", jr_train_reason_name(t->reason));
-  if (!rc) rc = add_str(o, "reason_fr", reason_fr(t->reason));
-  if (!rc) rc = add_covers(o, r, t);
+  if (id) je_kstr(e, "id", id);
+  je_kstr(e, "title", jca_str(c, x->title));
+  je_kstr_opt(e, "type", jca_str(c, x->type));
+  if (x->level) je_knum(e, "level", x->level);
+  je_kstr_opt(e, "certifinfo", jca_str(c, x->certifinfo));
+  je_kstr_opt(e, "rncp", jca_str(c, x->rncp));
+  je_kstr_opt(e, "rs", jca_str(c, x->rs));
+  je_kstr_opt(e, "certifier", jca_str(c, x->certifier));
+  emit_codes(e, c, x);
+  je_knum(e, "score", round4(t->score));
+  je_kstr(e, "reason", jr_train_reason_name(t->reason));
+  je_kstr(e, "reason_fr", reason_fr(t->reason));
+  emit_covers(e, r, t);
   /* The contract's top-level organisation, place and distance are those of
    * the first (nearest, soonest) session. */
-  if (!rc && t->n_sessions) {
+  if (t->n_sessions) {
     const jca_session *s = &c->sessions[t->sessions[0]];
-    rc = add_opt_str(o, "organisation", jca_str(c, s->organisation));
-    if (!rc) rc = add_place(o, c, s);
-    if (!rc) rc = add_bool(o, "distance", s->distance == 1);
+    je_kstr_opt(e, "organisation", jca_str(c, s->organisation));
+    emit_place(e, c, s);
+    je_kbool(e, "distance", s->distance == 1);
   }
-  cJSON *sess = rc ? NULL : cJSON_AddArrayToObject(o, "sessions");
-  if (!rc && !sess) rc = JALON_ENOMEM;
-  for (unsigned k = 0; k < t->n_sessions && !rc; k++)
-    rc = add_session(sess, c, &c->sessions[t->sessions[k]], t->km[k]);
-  if (!rc) rc = add_num(o, "sessions_in_catalogue", x->sess_count);
-  return rc;
+  je_karray(e, "sessions");
+  for (unsigned k = 0; k < t->n_sessions; k++) emit_session(e, c, &c->sessions[t->sessions[k]], t->km[k]);
+  je_end_array(e);
+  je_knum(e, "sessions_in_catalogue", x->sess_count);
+  je_end_object(e);
 }
 
-int jj_add_trainings(cJSON *root, const jalon_result *r) {
-  if (!r->catalogue) return 0;
-  cJSON *a = cJSON_AddArrayToObject(root, "trainings");
-  if (!a) return JALON_ENOMEM;
-  for (size_t i = 0; i < r->n_trainings; i++) {
-    int rc = add_training(a, r, &r->trainings[i]);
-    if (rc) return rc;
-  }
-  return 0;
+void jj_emit_trainings(jj_emit *e, const jalon_result *r) {
+  if (!r->catalogue) return;
+  je_karray(e, "trainings");
+  for (size_t i = 0; i < r->n_trainings && !e->rc; i++) emit_training(e, r, &r->trainings[i]);
+  je_end_array(e);
 }
 
 int jj_check_place(const jalon_place *p, jalon_error **err) {
@@ -245,6 +223,22 @@ int jj_check_place(const jalon_place *p, jalon_error **err) {
   if ((p->department && strlen(p->department) > 3) || (p->region && strlen(p->region) > 3))
     return ju_error(err, JALON_EINVAL, "place: department and region are codes of at most 3 characters");
   return 0;
+}
+
+typedef struct lookup_doc {
+  const jalon_result *r;
+  const jalon_catalogue *c;
+  const char *rome, *label;
+} lookup_doc;
+
+static void emit_lookup(jj_emit *e, const void *ctx) {
+  const lookup_doc *d = ctx;
+  je_begin_object(e);
+  je_kstr(e, "rome", d->rome);
+  if (d->label) je_kstr(e, "label", d->label);
+  je_kstr(e, "catalogue", jalon_catalogue_checksum(d->c));
+  jj_emit_trainings(e, d->r);
+  je_end_object(e);
 }
 
 int jalon_catalogue_lookup_json(char **out, const jalon_catalogue *c, const jalon_model *m, const char *rome,
@@ -264,14 +258,8 @@ int jalon_catalogue_lookup_json(char **out, const jalon_catalogue *c, const jalo
   if (jr_result_new(&r, m, "", 0, NULL)) return ju_error(err, JALON_ENOMEM, "out of memory");
   jtr_query q = {place, ymd, max ? max : JALON_DEFAULT_TRAININGS};
   int rc = jtr_recommend_rome(r, c, rome, &q);
-  cJSON *root = rc ? NULL : cJSON_CreateObject();
-  if (!rc && !root) rc = JALON_ENOMEM;
-  if (!rc) rc = add_str(root, "rome", rome);
-  if (!rc && fiche >= 0) rc = add_str(root, "label", jalon_model_fiche_label(m, (size_t)fiche));
-  if (!rc) rc = add_str(root, "catalogue", jalon_catalogue_checksum(c));
-  if (!rc) rc = jj_add_trainings(root, r);
-  if (!rc) rc = print_doc(out, root, 0);
-  cJSON_Delete(root);
+  lookup_doc d = {r, c, rome, fiche >= 0 ? jalon_model_fiche_label(m, (size_t)fiche) : NULL};
+  if (!rc) rc = jj_write_json(out, 0, emit_lookup, &d);
   jalon_result_free(r);
   if (rc) return ju_error(err, rc, "cannot write the trainings JSON");
   return 0;
