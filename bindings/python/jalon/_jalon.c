@@ -4,12 +4,12 @@
  *
  * Everything Pythonic (request building, exceptions by code, threads) lives
  * in jalon/__init__.py. This file only calls the public API of
- * include/jalon/jalon.h and converts types (the response JSON to a dict in
- * pyjson.c).
+ * include/jalon/jalon.h and converts types (the response's events to a dict
+ * in pyevents.c, other JSON documents in pyjson.c).
  *
  * Lifetime: a Workspace keeps a strong reference to its Model, so the model
  * and the catalogue it borrows outlive every workspace made from it (the
- * library's rule). Results never leave a call (they are turned into JSON
+ * library's rule). Results never leave a call (they are turned into JSON or events
  * inside it), so no result outlives them either. close() on either is
  * deterministic but never frees memory a call in another thread is still
  * using: the free is deferred to the end of that call. */
@@ -20,6 +20,7 @@
 
 #include <jalon/jalon.h>
 
+#include "pyevents.h"
 #include "pyjson.h"
 
 /* Raised by this module with args (code, message, message_fr, status);
@@ -377,6 +378,7 @@ typedef struct {
   jalon_workspace *ws; /* NULL once freed */
   int busy;            /* a call runs with the GIL released */
   int close_pending;   /* close() came during that call */
+  jpy_tape tape;       /* diagnose()'s response events; used under `busy` */
   PyObject *weakreflist;
 } WorkspaceObject;
 
@@ -430,6 +432,7 @@ static void Workspace_dealloc(WorkspaceObject *self) {
     workspace_free(self);
     Py_DECREF(self->owner);
   }
+  jpy_tape_free(&self->tape);
   Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -442,10 +445,13 @@ static PyObject *Workspace_close(WorkspaceObject *self, PyObject *Py_UNUSED(igno
 }
 
 /* The one library call, with the GIL released. request is the JSON text: a
- * str, or UTF-8 in any bytes-like object. Returns the status and sets *out
- * (freed with jalon_free); NULL with an exception set when no response could
- * be made at all (out of memory) or the call was refused here. */
-static PyObject *call_json(WorkspaceObject *self, PyObject *arg, char **out, int *status) {
+ * str, or UTF-8 in any bytes-like object. With tape NULL the response is
+ * JSON text in *out (freed with jalon_free); otherwise it is recorded on the
+ * tape as events. Returns the status in *status and Py_None (borrowed, a
+ * success marker) when there is a response (an error object included); NULL
+ * with an exception set when there is none (out of memory) or the call was
+ * refused here. */
+static PyObject *call(WorkspaceObject *self, PyObject *arg, char **out, jpy_tape *tape, int *status) {
   if (!self->ws || self->close_pending) {
     PyErr_SetString(PyExc_ValueError, "the jalon workspace is closed");
     return NULL;
@@ -477,41 +483,44 @@ static PyObject *call_json(WorkspaceObject *self, PyObject *arg, char **out, int
   jalon_error *e = NULL;
   jalon_workspace *ws = self->ws;
   int rc;
-  *out = NULL;
+  if (out) *out = NULL;
+  else jpy_tape_reset(tape);
   self->busy = 1;
   Py_BEGIN_ALLOW_THREADS
-  rc = jalon_diagnose_json(out, ws, buf, (size_t)len, &e);
+  if (out) rc = jalon_diagnose_json(out, ws, buf, (size_t)len, &e);
+  else rc = jalon_diagnose_visit(ws, buf, (size_t)len, &jpy_tape_visitor, tape, &e);
   Py_END_ALLOW_THREADS
   self->busy = 0;
   if (have_view) PyBuffer_Release(&view);
   if (self->close_pending) workspace_free(self);
 
-  if (!*out) return raise_status(rc, e);
+  /* A refused request still has its error object; a response cut short
+   * (out of memory) has nothing but e. */
+  if (out ? !*out : !tape->complete) return raise_status(rc, e);
   jalon_error_free(e); /* its text is in the response already */
   *status = rc;
-  return Py_None; /* borrowed: only a success marker */
+  return Py_None;
 }
 
 /* diagnose_json(request) -> (status, response_json). */
 static PyObject *Workspace_diagnose_json(WorkspaceObject *self, PyObject *arg) {
   char *out = NULL;
   int rc = 0;
-  if (!call_json(self, arg, &out, &rc)) return NULL;
+  if (!call(self, arg, &out, NULL, &rc)) return NULL;
   PyObject *res = Py_BuildValue("(is)", rc, out);
   jalon_free(out);
   return res;
 }
 
-/* diagnose(request) -> (status, response as a dict). */
+/* diagnose(request) -> (status, response as a dict), built from the
+ * response's events: no JSON text is written or read. */
 static PyObject *Workspace_diagnose(WorkspaceObject *self, PyObject *arg) {
-  char *out = NULL;
   int rc = 0;
-  if (!call_json(self, arg, &out, &rc)) return NULL;
-  PyObject *obj = jpy_loads(out, strlen(out));
-  jalon_free(out);
-  if (!obj) return NULL;
-  PyObject *res = Py_BuildValue("(iN)", rc, obj);
-  return res;
+  if (!call(self, arg, NULL, &self->tape, &rc)) return NULL;
+  PyObject *obj = jpy_tape_build(&self->tape);
+  /* A large response's buffer is not kept between calls. */
+  if (self->tape.cap > (1u << 20)) jpy_tape_free(&self->tape);
+  return obj ? Py_BuildValue("(iN)", rc, obj) : NULL;
 }
 
 static PyObject *Workspace_get_closed(WorkspaceObject *self, void *Py_UNUSED(c)) {
@@ -520,10 +529,10 @@ static PyObject *Workspace_get_closed(WorkspaceObject *self, void *Py_UNUSED(c))
 
 static PyMethodDef Workspace_methods[] = {
     {"diagnose", (PyCFunction)Workspace_diagnose, METH_O,
-     "diagnose(request)\n--\n\nRuns jalon_diagnose_json on the request JSON (str or UTF-8 "
+     "diagnose(request)\n--\n\nRuns jalon_diagnose_visit on the request JSON (str or UTF-8 "
      "bytes) with the GIL released. Returns (status, response): status is 0 or a negative "
-     "JALON_E* code, and then the response is the error object; the response is a dict, "
-     "as json.loads would give."},
+     "JALON_E* code, and then the response is the error object; the response is a dict "
+     "built from the response's events, equal to json.loads of diagnose_json's text."},
     {"diagnose_json", (PyCFunction)Workspace_diagnose_json, METH_O,
      "diagnose_json(request)\n--\n\nAs diagnose(), the response left as JSON text."},
     {"close", (PyCFunction)Workspace_close, METH_NOARGS,
@@ -570,7 +579,7 @@ static PyObject *mod_loads(PyObject *Py_UNUSED(m), PyObject *arg) {
 static PyMethodDef module_methods[] = {
     {"version", mod_version, METH_NOARGS, "version()\n--\n\nVersion of the linked libjalon."},
     {"loads", mod_loads, METH_O,
-     "loads(json)\n--\n\nThe JSON converter diagnose() uses (str or UTF-8 bytes); equals "
+     "loads(json)\n--\n\nThe JSON converter of the fiche and trainings lookups (str or UTF-8 bytes); equals "
      "json.loads except that NaN and Infinity literals are refused."},
     {NULL, NULL, 0, NULL}};
 

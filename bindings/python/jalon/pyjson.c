@@ -273,29 +273,44 @@ static PyObject *parse_array(jpy_parser *ps) {
 #define KEY_MAX 32
 static PyObject *key_cache[KEY_SLOTS];
 
-static PyObject *parse_key(jpy_parser *ps) {
-  const char *b = ps->p + 1, *p = b;
+PyObject *jpy_str(const char *s, size_t n, int ascii) {
+  if (!ascii) return PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "surrogatepass");
+  PyObject *o = PyUnicode_New((Py_ssize_t)n, 127);
+  if (o) memcpy(PyUnicode_1BYTE_DATA(o), s, n);
+  return o;
+}
+
+PyObject *jpy_key(const char *s, size_t n) {
   unsigned h = 2166136261u; /* FNV-1a */
-  while (p < ps->end && p - b <= KEY_MAX) {
-    unsigned char c = (unsigned char)*p;
-    if (c == '"') break;
-    if (c == '\\' || c < 0x20 || c >= 0x80) return parse_string(ps);
+  if (n > KEY_MAX) return PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "surrogatepass");
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80) return PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "surrogatepass");
     h = (h ^ c) * 16777619u;
-    p++;
   }
-  if (p >= ps->end || *p != '"') return parse_string(ps);
-  size_t n = (size_t)(p - b);
   PyObject **slot = &key_cache[h % KEY_SLOTS];
   PyObject *k = *slot;
-  if (!k || (size_t)PyUnicode_GET_LENGTH(k) != n || memcmp(PyUnicode_DATA(k), b, n) != 0) {
-    PyObject *fresh = PyUnicode_DecodeASCII(b, (Py_ssize_t)n, NULL);
+  if (!k || (size_t)PyUnicode_GET_LENGTH(k) != n || memcmp(PyUnicode_DATA(k), s, n) != 0) {
+    PyObject *fresh = PyUnicode_DecodeASCII(s, (Py_ssize_t)n, NULL);
     if (!fresh) return NULL;
     PyUnicode_InternInPlace(&fresh);
     Py_XSETREF(*slot, fresh);
     k = fresh;
   }
-  ps->p = p + 1;
   return Py_NewRef(k);
+}
+
+static PyObject *parse_key(jpy_parser *ps) {
+  const char *b = ps->p + 1, *p = b;
+  while (p < ps->end && p - b <= KEY_MAX) {
+    unsigned char c = (unsigned char)*p;
+    if (c == '"') break;
+    if (c == '\\' || c < 0x20 || c >= 0x80) return parse_string(ps);
+    p++;
+  }
+  if (p >= ps->end || *p != '"') return parse_string(ps);
+  ps->p = p + 1;
+  return jpy_key(b, (size_t)(p - b));
 }
 
 static PyObject *parse_object(jpy_parser *ps) {

@@ -14,4 +14,11 @@
  * raises ValueError and returns NULL. Needs the GIL. */
 PyObject *jpy_loads(const char *s, size_t len);
 
+/* A str for a key of n bytes of UTF-8: short ASCII keys are shared (one
+ * interned str per key for the module's life). New reference. GIL. */
+PyObject *jpy_key(const char *s, size_t n);
+/* A str from n bytes of UTF-8 (lone surrogates as "surrogatepass" reads
+ * them); ascii != 0 promises every byte is below 0x80. New reference. GIL. */
+PyObject *jpy_str(const char *s, size_t n, int ascii);
+
 #endif
