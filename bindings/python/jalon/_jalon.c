@@ -576,11 +576,17 @@ static PyObject *mod_loads(PyObject *Py_UNUSED(m), PyObject *arg) {
   return r;
 }
 
+static PyObject *mod_dumps(PyObject *Py_UNUSED(m), PyObject *arg) { return jpy_dumps(arg); }
+
 static PyMethodDef module_methods[] = {
     {"version", mod_version, METH_NOARGS, "version()\n--\n\nVersion of the linked libjalon."},
     {"loads", mod_loads, METH_O,
      "loads(json)\n--\n\nThe JSON converter of the fiche and trainings lookups (str or UTF-8 bytes); equals "
      "json.loads except that NaN and Infinity literals are refused."},
+    {"dumps", mod_dumps, METH_O,
+     "dumps(obj)\n--\n\njson.dumps(obj, ensure_ascii=False) as UTF-8 bytes (lone surrogates "
+     "kept), for plain dicts, lists, tuples, strings, numbers, booleans and None; None when obj "
+     "holds anything else, for the json module to handle."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module_def = {

@@ -7,6 +7,7 @@
  * author of it. */
 #include "pyjson.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Deeper than any response by far; bounds the C stack on hostile input. */
@@ -396,4 +397,159 @@ PyObject *jpy_loads(const char *s, size_t len) {
     return fail(&ps, "extra data");
   }
   return v;
+}
+
+/* ---- Python objects to JSON text ---- */
+
+/* Output of jpy_dumps: a growable buffer; `unhandled` set when a value is
+ * left to the json module. */
+typedef struct jpy_out {
+  char *p;
+  size_t len, cap;
+  int unhandled;
+} jpy_out;
+
+static int out_reserve(jpy_out *o, size_t n) {
+  if (o->cap - o->len >= n) return 0;
+  size_t cap = o->cap ? o->cap : 1024;
+  while (cap - o->len < n) {
+    if (cap > PY_SSIZE_T_MAX / 2) return -1;
+    cap *= 2;
+  }
+  char *p = PyMem_Realloc(o->p, cap);
+  if (!p) return -1;
+  o->p = p;
+  o->cap = cap;
+  return 0;
+}
+
+static int out_put(jpy_out *o, const char *s, size_t n) {
+  if (out_reserve(o, n)) {
+    PyErr_NoMemory();
+    return -1;
+  }
+  memcpy(o->p + o->len, s, n);
+  o->len += n;
+  return 0;
+}
+
+/* As json.dumps(ensure_ascii=False) escapes: quote, backslash and control
+ * characters; lone surrogates pass through ("surrogatepass"), so that the
+ * library, not Python, refuses them. */
+static int dump_str(jpy_out *o, PyObject *s) {
+  PyObject *b = PyUnicode_AsEncodedString(s, "utf-8", "surrogatepass");
+  if (!b) return -1;
+  const char *p = PyBytes_AS_STRING(b);
+  size_t n = (size_t)PyBytes_GET_SIZE(b);
+  int rc = out_reserve(o, 6 * n + 2);
+  if (rc) {
+    PyErr_NoMemory();
+  } else {
+    static const char hex[] = "0123456789abcdef";
+    char *w = o->p + o->len;
+    *w++ = '"';
+    for (size_t i = 0; i < n; i++) {
+      unsigned char c = (unsigned char)p[i];
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        *w++ = (char)c;
+        continue;
+      }
+      *w++ = '\\';
+      switch (c) {
+      case '"': *w++ = '"'; break;
+      case '\\': *w++ = '\\'; break;
+      case '\n': *w++ = 'n'; break;
+      case '\r': *w++ = 'r'; break;
+      case '\t': *w++ = 't'; break;
+      case '\b': *w++ = 'b'; break;
+      case '\f': *w++ = 'f'; break;
+      default:
+        *w++ = 'u';
+        *w++ = '0';
+        *w++ = '0';
+        *w++ = hex[c >> 4];
+        *w++ = hex[c & 15];
+      }
+    }
+    *w++ = '"';
+    o->len = (size_t)(w - o->p);
+  }
+  Py_DECREF(b);
+  return rc;
+}
+
+static int dump_value(jpy_out *o, PyObject *v, int depth);
+
+static int dump_repr(jpy_out *o, PyObject *v) {
+  PyObject *r = PyObject_Repr(v);
+  if (!r) return -1;
+  Py_ssize_t n;
+  const char *s = PyUnicode_AsUTF8AndSize(r, &n);
+  int rc = s ? out_put(o, s, (size_t)n) : -1;
+  Py_DECREF(r);
+  return rc;
+}
+
+static int dump_float(jpy_out *o, double x) {
+  /* json's spelling of the values JSON has no literal for. */
+  if (isnan(x)) return out_put(o, "NaN", 3);
+  if (isinf(x)) return x > 0 ? out_put(o, "Infinity", 8) : out_put(o, "-Infinity", 9);
+  char *s = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+  if (!s) return -1;
+  int rc = out_put(o, s, strlen(s));
+  PyMem_Free(s);
+  return rc;
+}
+
+static int dump_value(jpy_out *o, PyObject *v, int depth) {
+  /* Deep or cyclic data is left to the json module, which names the fault. */
+  if (depth > JPY_MAX_DEPTH) {
+    o->unhandled = 1;
+    return 0;
+  }
+  if (v == Py_None) return out_put(o, "null", 4);
+  if (v == Py_True) return out_put(o, "true", 4);
+  if (v == Py_False) return out_put(o, "false", 5);
+  if (PyUnicode_CheckExact(v)) return dump_str(o, v);
+  if (PyLong_CheckExact(v)) return dump_repr(o, v);
+  if (PyFloat_CheckExact(v)) return dump_float(o, PyFloat_AS_DOUBLE(v));
+  if (PyDict_CheckExact(v)) {
+    if (out_put(o, "{", 1)) return -1;
+    Py_ssize_t pos = 0;
+    PyObject *k, *x;
+    int first = 1;
+    while (PyDict_Next(v, &pos, &k, &x)) {
+      /* json turns int, float, bool and None keys into strings; rare
+       * enough in a request to leave to it. */
+      if (!PyUnicode_CheckExact(k)) {
+        o->unhandled = 1;
+        return 0;
+      }
+      if ((!first && out_put(o, ", ", 2)) || dump_str(o, k) || out_put(o, ": ", 2) ||
+          dump_value(o, x, depth + 1))
+        return -1;
+      if (o->unhandled) return 0;
+      first = 0;
+    }
+    return out_put(o, "}", 1);
+  }
+  if (PyList_CheckExact(v) || PyTuple_CheckExact(v)) {
+    PyObject *seq = v;
+    if (out_put(o, "[", 1)) return -1;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+      if ((i && out_put(o, ", ", 2)) || dump_value(o, PySequence_Fast_GET_ITEM(seq, i), depth + 1)) return -1;
+      if (o->unhandled) return 0;
+    }
+    return out_put(o, "]", 1);
+  }
+  o->unhandled = 1;
+  return 0;
+}
+
+PyObject *jpy_dumps(PyObject *v) {
+  jpy_out o = {NULL, 0, 0, 0};
+  PyObject *r = NULL;
+  if (!dump_value(&o, v, 0)) r = o.unhandled ? Py_NewRef(Py_None) : PyBytes_FromStringAndSize(o.p, (Py_ssize_t)o.len);
+  PyMem_Free(o.p);
+  return r;
 }

@@ -21,4 +21,11 @@ PyObject *jpy_key(const char *s, size_t n);
  * them); ascii != 0 promises every byte is below 0x80. New reference. GIL. */
 PyObject *jpy_str(const char *s, size_t n, int ascii);
 
+/* The bytes of json.dumps(v, ensure_ascii=False) encoded to UTF-8 with
+ * "surrogatepass", for exact dict, list, tuple, str, int, float, bool and
+ * None; None (the object) when v holds anything else (non-str keys, other
+ * types, nesting over 256 levels) so the caller falls back on the json
+ * module. NULL with an exception on failure. GIL. */
+PyObject *jpy_dumps(PyObject *v);
+
 #endif
