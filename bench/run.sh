@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the bench (build-bench/, release, -Dbench=true), converts the eval-dev offers
 # into build-bench/eval/ and runs bench_peer on both sets, then bench_self (full diagnosis
-# against the reference cue scans) on the self-descriptions and both sets. Prints figures;
+# against the reference cue scans) on the self-descriptions and both sets, and bench_json
+# (response writing against a cJSON tree of the same events). Prints figures;
 # fails only when something cannot be built or run, never on time.
 #   bash bench/run.sh [bench_peer arguments, e.g. --passes 9 --dump build-bench/dump.tsv]
 #   bash bench/run.sh --self    # bench_self only (skips the Xapian peer run)
@@ -60,6 +61,11 @@ model=${JALON_MODEL:-$bdir/models/jalon-rome.model}
   JALON_MODEL="$model" "$bdir/bench/bench_self" "$bdir/eval/general.jsonl" 11
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   JALON_MODEL="$model" "$bdir/bench/bench_self" "$bdir/eval/it.jsonl" 11
+  echo
+  JALON_MODEL="$model" JALON_CATALOGUE="$bdir/models/jalon-trainings.catalogue" \
+    "$bdir/bench/bench_json" "$bdir/eval/it.jsonl" 11
+  JALON_MODEL="$model" JALON_CATALOGUE="$bdir/models/jalon-trainings.catalogue" \
+    "$bdir/bench/bench_json" "$bdir/eval/general.jsonl" 11
   echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$bdir/bench.txt"
 echo "(saved in $bdir/bench.txt)"
