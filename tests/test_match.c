@@ -133,3 +133,34 @@ Test(match, test_match_abstains_on_text_without_job_words) {
   cr_expect(jalon_result_abstain(r));
   jalon_result_free(r);
 }
+
+#define EXPECT_NOT_TOP(text, code, k)                                              \
+  do {                                                                             \
+    size_t r_ = rank_of(text, NULL, code);                                         \
+    cr_expect(r_ == 0 || r_ > (k), "%s -> %s ranked %zu", text, code, r_);         \
+  } while (0)
+
+Test(match, test_match_english_job_words_are_read_in_french) {
+  /* "developer" is a ROME word only in "Business developer". */
+  EXPECT_FIRST("Python Developer", "M1805");
+  EXPECT_NOT_TOP("Python Developer", "M1707", 3);
+  EXPECT_FIRST("Software Engineer", "M1818");
+  /* ...and keeps its sense inside the ROME titles that write it. */
+  EXPECT_FIRST("Business Developer", "M1707");
+  EXPECT_FIRST("Data Engineer", "M1811");
+  EXPECT_FIRST("Consultant IT", "M1806");
+}
+
+Test(match, test_match_languages_point_to_their_field) {
+  EXPECT_FIRST("Développeur PHP (H/F)", "M1855");
+  EXPECT_FIRST("Développeur JAVA (H/F)", "M1805");
+  EXPECT_FIRST("Développeur PL/SQL (H/F)", "M1894");
+  EXPECT_FIRST("Développeur iOS", "M1855");
+}
+
+Test(match, test_match_recherche_is_not_dropped_from_titles) {
+  /* With "recherche" a stop-word, "Chargé de recherche" was the form
+   * "chargé" and won every "Chargé de …" title. */
+  EXPECT_NOT_TOP("Chargé de projet informatique", "K2404", 3);
+  EXPECT_FIRST("chargé de recherche en industrie pharmaceutique", "K2404");
+}

@@ -70,6 +70,11 @@ void jx_scratch_free(jx_scratch *s) {
   free(s->uqtf);
   free(s->uterm);
   free(s->view);
+  free(s->read_text.v);
+  free(s->read_title.v);
+  free(s->q_spare);
+  free(s->qt_spare);
+  free(s->kept);
   memset(s, 0, sizeof *s);
 }
 
@@ -161,6 +166,105 @@ static int find_phrases(const jalon_model *m, jx_scratch *s, const jt_tokens *t,
     s->phrases[s->n_phrases++] = (jx_phrase){(uint32_t)i, (uint32_t)best_end, best_node};
     i = best_end + 1;
   }
+  return 0;
+}
+
+static const jm_reading *reading_of(const jalon_model *m, const jx_qtok *q) {
+  return q->term != UINT32_MAX && m->n_readings ? jm_find_reading(m, q->term) : NULL;
+}
+
+static int any_reading(const jalon_model *m, const jt_tokens *t, const jx_qtok *q) {
+  for (size_t i = 0; i < t->n; i++)
+    if (reading_of(m, &q[i])) return 1;
+  return 0;
+}
+
+/* Whether form f writes term right after prev or right before next. */
+static int form_has_pair(const jalon_model *m, uint32_t f, uint32_t term, uint32_t prev, uint32_t next) {
+  const jm_form *fm = &m->forms[f];
+  const uint32_t *ft = m->form_terms + fm->term_first;
+  for (uint32_t k = 0; k < fm->n_terms; k++) {
+    if (ft[k] != term) continue;
+    if ((k > 0 && ft[k - 1] == prev) || (k + 1 < fm->n_terms && ft[k + 1] == next)) return 1;
+  }
+  return 0;
+}
+
+/* A word with a reading keeps its own sense next to a word it stands beside
+ * in some ROME title: "Business developer", "Data engineer", "Consultant
+ * IT" are ROME titles (whole, or inside a longer appellation). */
+static int keeps_sense(const jalon_model *m, const jt_tokens *t, const jx_qtok *q, size_t i) {
+  uint32_t prev = UINT32_MAX, next = UINT32_MAX;
+  for (size_t j = i; j > 0 && t->v[j].sep < JT_SEP_COMMA; j--)
+    if (q[j - 1].content) {
+      prev = q[j - 1].term;
+      break;
+    }
+  for (size_t j = i + 1; j < t->n && t->v[j].sep < JT_SEP_COMMA; j++)
+    if (q[j].content) {
+      next = q[j].term;
+      break;
+    }
+  if (prev == UINT32_MAX && next == UINT32_MAX) return 0;
+  const jm_stem *st = &m->stems[q[i].stem];
+  for (uint32_t p = st->fpost_first; p < st->fpost_first + st->fpost_count; p++)
+    if (form_has_pair(m, m->form_post[p], q[i].term, prev, next)) return 1;
+  return 0;
+}
+
+static int mark_kept(const jalon_model *m, jx_scratch *s, const jt_tokens *t, const jx_qtok *q) {
+  if (ju_reserve(&s->kept, &s->kept_cap, t->n ? t->n : 1, 1)) return JALON_ENOMEM;
+  for (size_t i = 0; i < t->n; i++) s->kept[i] = reading_of(m, &q[i]) && keeps_sense(m, t, q, i);
+  return 0;
+}
+
+/* Rewrites a resolved stream with the readings of its words into out and
+ * *qout ("sql" -> "bases données"). Read words keep the offsets of the word
+ * written, so evidence points at what the person wrote. */
+static int read_stream(const jalon_model *m, jx_scratch *s, const jt_tokens *t, const jx_qtok *q, jt_tokens *out,
+                       jx_qtok **qout, size_t *qout_cap) {
+  if (mark_kept(m, s, t, q)) return JALON_ENOMEM;
+  size_t n = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    const jm_reading *rd = s->kept[i] ? NULL : reading_of(m, &q[i]);
+    n += rd ? rd->count : 1;
+  }
+  if (ju_reserve(&out->v, &out->cap, n ? n : 1, sizeof *out->v) || ju_reserve(qout, qout_cap, n ? n : 1, sizeof **qout))
+    return JALON_ENOMEM;
+  size_t o = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    const jm_reading *rd = s->kept[i] ? NULL : reading_of(m, &q[i]);
+    if (!rd) {
+      out->v[o] = t->v[i];
+      (*qout)[o++] = q[i];
+      continue;
+    }
+    for (uint32_t k = 0; k < rd->count; k++) {
+      uint32_t term = m->reading_terms[rd->first + k];
+      out->v[o] = t->v[i];
+      if (k) out->v[o].sep = JT_SEP_SPACE;
+      (*qout)[o++] = (jx_qtok){term, m->terms[term].stem, 1};
+    }
+  }
+  out->n = o;
+  out->buf = t->buf;
+  out->buf_len = t->buf_len;
+  out->n_sentences = t->n_sentences;
+  return 0;
+}
+
+/* Replaces *t and *q by their reading when a word has one. */
+static int apply_readings(const jalon_model *m, jx_scratch *s, const jt_tokens **t, jt_tokens *out, jx_qtok **q,
+                          size_t *q_cap, jx_qtok **spare, size_t *spare_cap) {
+  if (!any_reading(m, *t, *q)) return 0;
+  if (read_stream(m, s, *t, *q, out, spare, spare_cap)) return JALON_ENOMEM;
+  jx_qtok *tmp = *q;
+  size_t tmp_cap = *q_cap;
+  *q = *spare;
+  *q_cap = *spare_cap;
+  *spare = tmp;
+  *spare_cap = tmp_cap;
+  *t = out;
   return 0;
 }
 
@@ -405,8 +509,13 @@ static int rank(const jalon_model *m, jx_scratch *s, const jt_tokens *text, cons
   for (size_t i = 0; i < nf; i++) s->title_form[i] = s->phrase_form[i] = UINT32_MAX;
 
   if (resolve(m, text, &s->q, &s->q_cap, corrections, 0)) return JALON_ENOMEM;
+  if (apply_readings(m, s, &text, &s->read_text, &s->q, &s->q_cap, &s->q_spare, &s->q_spare_cap))
+    return JALON_ENOMEM;
   int has_title = title && title->n > 0;
   if (has_title && resolve(m, title, &s->qt, &s->qt_cap, NULL, 1)) return JALON_ENOMEM;
+  if (has_title &&
+      apply_readings(m, s, &title, &s->read_title, &s->qt, &s->qt_cap, &s->qt_spare, &s->qt_spare_cap))
+    return JALON_ENOMEM;
   if (has_title && count_content(s->qt, title->n) == 0) has_title = 0;
   const jt_tokens *tt = title;
   const jx_qtok *tq = s->qt;

@@ -155,6 +155,38 @@ static int read_synonyms(jc *c) {
   return rc;
 }
 
+/* models/text/readings.txt: "word = rome words". Unlike a synonym, the word
+ * may be one the ROME writes ("developer" in "Business developer"): the
+ * matcher keeps it where a ROME title phrase holds it. */
+static int read_readings(jc *c) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/text/readings.txt", c->o->models_dir);
+  FILE *f = fopen(path, "r");
+  if (!f) return ju_error(c->err, JALON_EIO, "cannot open reading list %s", path);
+  char line[512];
+  size_t lineno = 0;
+  int rc = 0;
+  while (!rc && fgets(line, sizeof line, f)) {
+    lineno++;
+    char *h = strchr(line, '#');
+    if (h) *h = 0;
+    char *eq = strchr(line, '=');
+    if (!eq) {
+      if (strspn(line, " \t\r\n") != strlen(line)) jc_warn(c, "%s:%zu: no \"=\"; line skipped", path, lineno);
+      continue;
+    }
+    *eq = 0;
+    rc = jc_add_reading(c, line, eq + 1);
+    if (rc > 0) {
+      rc = 0;
+      jc_warn(c, "%s:%zu: not one word, a stop-word, read twice, or a target word unknown; line skipped", path,
+              lineno);
+    }
+  }
+  fclose(f);
+  return rc;
+}
+
 /* The cue patterns are stored as text and compiled at open; compiling them
  * here too makes a bad pattern fail the build, not the first diagnosis. */
 static char *slurp_text(const char *path, int *rc) {
@@ -783,6 +815,8 @@ static void jc_free(jc *c) {
   free(c->soft_src);
   JU_FREE(c->clea_subs);
   JU_FREE(c->item_clea);
+  JU_FREE(c->readings);
+  JU_FREE(c->reading_terms);
   JU_FREE(c->sorted_fiche_items_unused);
 }
 
@@ -811,6 +845,7 @@ int jm_compile(const jm_compile_options *o, jalon_error **err) {
   if (!rc) rc = read_texts(&c);
   if (!rc) rc = read_mobility(&c);
   if (!rc) rc = read_synonyms(&c);
+  if (!rc) rc = read_readings(&c);
   if (!rc) rc = read_clea(&c);
   if (!rc) rc = read_softskills(&c);
   if (!rc) rc = jc_build_index(&c);

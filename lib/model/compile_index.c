@@ -84,6 +84,45 @@ int jc_add_synonym(jc *c, const char *word, const char *target) {
   return 0;
 }
 
+/* The target's content words must all be words of the ROME (or they could
+ * vote for nothing); the word itself is interned if the ROME lacks it, so
+ * the matcher finds it and no misspelling rule reads it as something else. */
+int jc_add_reading(jc *c, const char *word, const char *target) {
+  int rc = jt_tokenize(c->tok, target, strlen(target), &c->toks);
+  if (rc == JALON_ENOMEM) return jc_nomem(c);
+  if (rc) return 1;
+  size_t first = c->reading_terms.n;
+  for (size_t i = 0; i < c->toks.n; i++) {
+    if (c->toks.v[i].flags & JT_ELIDED) continue;
+    uint32_t t = ju_strmap_get(&c->term_map, jt_fold(&c->toks, i), c->toks.v[i].fold_len);
+    if (t == UINT32_MAX) {
+      c->reading_terms.n = first;
+      return 1;
+    }
+    if (!c->term_stop.v[t] && JU_PUSH(c->reading_terms, t)) return jc_nomem(c);
+  }
+  size_t count = c->reading_terms.n - first;
+  rc = jt_tokenize(c->tok, word, strlen(word), &c->toks);
+  if (rc == JALON_ENOMEM) return jc_nomem(c);
+  if (rc || c->toks.n != 1 || !count) {
+    c->reading_terms.n = first;
+    return 1;
+  }
+  JU_VEC(uint32_t) got = {0};
+  rc = jc_index_text(c, word, UINT32_MAX, 0, &got);
+  uint32_t term = got.n == 1 ? got.v[0] : UINT32_MAX;
+  JU_FREE(got);
+  if (rc) return rc;
+  for (size_t i = 0; i < c->readings.n && term != UINT32_MAX; i++)
+    if (c->readings.v[i].term == term) term = UINT32_MAX;
+  if (term == UINT32_MAX) { /* a stop-word, or read twice */
+    c->reading_terms.n = first;
+    return 1;
+  }
+  jm_reading r = {term, (uint32_t)first, (uint32_t)count};
+  return JU_PUSH(c->readings, r) ? jc_nomem(c) : 0;
+}
+
 #define JC_MAX_FORM_TERMS 24
 
 int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite) {
@@ -316,8 +355,14 @@ static int build_fuzzy(jc *c) {
   return 0;
 }
 
+static int cmp_reading(const void *a, const void *b) {
+  const jm_reading *x = a, *y = b;
+  return x->term < y->term ? -1 : x->term > y->term;
+}
+
 int jc_build_index(jc *c) {
   jc_progress(c, "index", 0, 4);
+  qsort(c->readings.v, c->readings.n, sizeof *c->readings.v, cmp_reading);
   int rc = build_fiche_postings(c);
   if (!rc) rc = build_form_postings(c);
   jc_progress(c, "index", 2, 4);

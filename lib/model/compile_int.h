@@ -60,6 +60,8 @@ typedef struct jc {
   char *soft_src;       /* models/softskills/softskills.txt, or "" */
   JU_VEC(jm_clea_sub) clea_subs;
   JU_VEC(uint32_t) item_clea;
+  JU_VEC(jm_reading) readings;  /* sorted by term before writing */
+  JU_VEC(uint32_t) reading_terms;
   char rome_version[16];
 } jc;
 
@@ -88,6 +90,9 @@ int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kin
 /* Makes word (any spelling) a term sharing the stem of target's first word.
  * Returns 0, 1 when skipped (word known or target unknown), or < 0. */
 int jc_add_synonym(jc *c, const char *word, const char *target);
+/* Makes word read as the content words of target (readings.txt). Returns
+ * 0, 1 when skipped (not one word, or a target word unknown), or < 0. */
+int jc_add_reading(jc *c, const char *word, const char *target);
 /* Builds postings, idf, trie and hash tables once everything is read. */
 int jc_build_index(jc *c);
 /* Serialises everything to o->out_path. */
