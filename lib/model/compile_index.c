@@ -140,9 +140,12 @@ int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kin
     uint32_t t = intern_token(c, i);
     if (t == UINT32_MAX) return jc_nomem(c);
     /* A capital letter in a title is an acronym part ("Technicien R&D"),
-     * not a stray "H/F": keep it so the form is not mistaken for a bare
-     * "technicien". Queries skip it, which lowers such forms' coverage. */
-    int acronym = c->toks.v[i].fold_len == 1 && (c->toks.v[i].flags & JT_CAPITAL);
+     * not a stray "H/F", and a word in capitals is an acronym ("Architecte
+     * DE", diplômé d'État, not "de"): keep it so the form is not mistaken
+     * for a bare "technicien" or "architecte". Queries skip it, which
+     * lowers such forms' coverage. */
+    int acronym = (c->toks.v[i].fold_len == 1 && (c->toks.v[i].flags & JT_CAPITAL)) ||
+                  (c->toks.v[i].flags & JT_UPPER);
     if (!c->term_stop.v[t] || acronym) key[n++] = t;
   }
   if (n == 1) return 0;
