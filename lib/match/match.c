@@ -268,8 +268,15 @@ static int apply_readings(const jalon_model *m, jx_scratch *s, const jt_tokens *
   return 0;
 }
 
-/* Distinct stems of a query with their counts. */
-static int distinct_stems(jx_scratch *s, const jx_qtok *q, size_t n, size_t *out_n) {
+/* The stem a query word has in the fiche documents (jm_term.bm25). */
+static uint32_t doc_stem(const jalon_model *m, const jx_qtok *q) {
+  return q->term != UINT32_MAX ? m->terms[q->term].bm25 : q->stem;
+}
+
+/* Distinct stems of a query with their counts: title stems, or with docs
+ * set the stems of the fiche documents. */
+static int distinct_stems(const jalon_model *m, jx_scratch *s, const jx_qtok *q, size_t n, int docs,
+                          size_t *out_n) {
   if (ju_reserve(&s->ustems, &s->ustems_cap, n ? n : 1, sizeof *s->ustems)) return JALON_ENOMEM;
   float *tf = realloc(s->uqtf, s->ustems_cap * sizeof *tf);
   if (!tf) return JALON_ENOMEM;
@@ -280,10 +287,11 @@ static int distinct_stems(jx_scratch *s, const jx_qtok *q, size_t n, size_t *out
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
     if (!q[i].content) continue;
+    uint32_t stem = docs ? doc_stem(m, &q[i]) : q[i].stem;
     size_t j = 0;
-    while (j < k && s->ustems[j] != q[i].stem) j++;
+    while (j < k && s->ustems[j] != stem) j++;
     if (j == k) {
-      s->ustems[k] = q[i].stem;
+      s->ustems[k] = stem;
       s->uterm[k] = q[i].term;
       s->uqtf[k++] = 0;
     }
@@ -305,7 +313,7 @@ static int form_has_term(const jalon_model *m, uint32_t form, uint32_t term) {
  * how much of the title the form explains (recall). */
 static int score_title(const jalon_model *m, jx_scratch *s, const jt_tokens *t, const jx_qtok *q) {
   size_t nu;
-  if (distinct_stems(s, q, t->n, &nu)) return JALON_ENOMEM;
+  if (distinct_stems(m, s, q, t->n, 0, &nu)) return JALON_ENOMEM;
   float qsum = 0;
   s->n_touched = 0;
   for (size_t k = 0; k < nu; k++) {
@@ -466,16 +474,17 @@ static int add_evidence(const jalon_model *m, jx_scratch *s, const jt_tokens *t,
   }
   for (size_t i = 0; i < t->n && nc < 64; i++) {
     const jx_qtok *q = &s->q[i];
-    if (!q->content || m->stems[q->stem].idf < 2.0f) continue;
+    if (!q->content || m->stems[doc_stem(m, q)].idf < 2.0f) continue;
     int covered = 0;
     for (size_t k = 0; k < nc && !covered; k++)
       covered = t->v[i].start >= cands[k].start && t->v[i].end <= cands[k].end;
     if (covered) continue;
     float w = 0;
+    float idf = m->stems[doc_stem(m, q)].idf;
     if (form_has_stem(m, s->title_form[fiche], q->stem) || form_has_stem(m, s->phrase_form[fiche], q->stem))
-      w = 100 + m->stems[q->stem].idf;
-    else if (fiche_has_stem(m, q->stem, fiche) > 0)
-      w = m->stems[q->stem].idf;
+      w = 100 + idf;
+    else if (fiche_has_stem(m, doc_stem(m, q), fiche) > 0)
+      w = idf;
     if (w < 2.0f) continue; /* very common words are no evidence */
     int dup = 0;
     for (size_t k = 0; k < nc && !dup; k++) dup = cands[k].start == t->v[i].start;
@@ -533,7 +542,7 @@ static int rank(const jalon_model *m, jx_scratch *s, const jt_tokens *text, cons
   score_phrases(m, s, phrase_sum);
 
   size_t nu;
-  if (distinct_stems(s, s->q, text->n, &nu)) return JALON_ENOMEM;
+  if (distinct_stems(m, s, s->q, text->n, 1, &nu)) return JALON_ENOMEM;
   score_bm25(m, s, nu);
   float bmax = 0;
   for (size_t i = 0; i < nf; i++)

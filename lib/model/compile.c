@@ -661,7 +661,7 @@ static int read_links(jc *c) {
               : c->items.v[it].kind == JM_ITEM_SAVOIR ? JC_W_SAVOIR : JC_W_SAVOIR_ETRE;
     if (x.core == JM_CORE_PRINCIPALE) w *= 1.5f;
     for (uint32_t k = c->item_term_first.v[it]; k < c->item_term_first.v[it + 1]; k++) {
-      jc_post p = {c->terms.v[c->item_terms.v[k]].stem, fi, w};
+      jc_post p = {c->item_terms.v[k], fi, w, 0};
       if (JU_PUSH(c->posts, p)) return jc_nomem(c);
     }
     if (++rows % 20000 == 0) jc_progress(c, "links", rows, 90556);

@@ -32,7 +32,7 @@ static uint32_t intern_token(jc *c, size_t i) {
   if (id != UINT32_MAX) return id;
   jm_term t;
   t.str = jc_strn(c, f, n);
-  t.stem = intern_stem(c, jt_stem(&c->toks, i));
+  t.stem = t.bm25 = intern_stem(c, jt_stem(&c->toks, i));
   if (t.str == UINT32_MAX || t.stem == UINT32_MAX) return UINT32_MAX;
   id = (uint32_t)c->terms.n;
   uint8_t stop = ju_strmap_get(&c->stop, f, n) != UINT32_MAX;
@@ -56,7 +56,7 @@ int jc_index_text(jc *c, const char *text, uint32_t fiche, float w, void *out_te
     if (t == UINT32_MAX) return jc_nomem(c);
     if (c->term_stop.v[t]) continue;
     if (fiche != UINT32_MAX) {
-      jc_post p = {c->terms.v[t].stem, fiche, w};
+      jc_post p = {t, fiche, w, 0};
       if (JU_PUSH(c->posts, p)) return jc_nomem(c);
     }
     if (out && JU_PUSH(*out, t)) return jc_nomem(c);
@@ -76,7 +76,7 @@ int jc_add_synonym(jc *c, const char *word, const char *target) {
   const char *f = jt_fold(&c->toks, 0);
   size_t n = c->toks.v[0].fold_len;
   if (ju_strmap_get(&c->term_map, f, n) != UINT32_MAX) return 1;
-  jm_term t = {jc_strn(c, f, n), c->terms.v[tt].stem};
+  jm_term t = {jc_strn(c, f, n), c->terms.v[tt].stem, c->terms.v[tt].stem};
   uint32_t id = (uint32_t)c->terms.n;
   if (t.str == UINT32_MAX || JU_PUSH(c->terms, t) || JU_PUSH(c->term_stop, c->term_stop.v[tt]) ||
       ju_strmap_put(&c->term_map, f, n, id, NULL) == UINT32_MAX)
@@ -185,7 +185,60 @@ static float bm25_idf(size_t n, size_t df) {
   return (float)log(1.0 + ((double)n - (double)df + 0.5) / ((double)df + 0.5));
 }
 
+/* Agent nouns: "développeur", "formatrice", "installateurs". */
+static int is_agent_noun(const char *w) {
+  static const char *const ends[] = {"eur", "eurs", "euse", "euses", "rice", "rices"};
+  size_t n = strlen(w);
+  for (size_t k = 0; k < sizeof ends / sizeof *ends; k++) {
+    size_t e = strlen(ends[k]);
+    if (n > e + 2 && strcmp(w + n - e, ends[k]) == 0) return 1;
+  }
+  return 0;
+}
+
+/* Snowball gives the person and the activity one stem: "développeur" and
+ * "développement", "formateur" and "formation", "animateur" and
+ * "animation". In titles that is wanted (the activity names the job), but
+ * in the fiche documents every "développement des compétences" of an offer
+ * then votes for the fiche whose appellations say "Développeur économique"
+ * ten times. So where a stem holds both an agent noun and another word, the
+ * agent nouns get a document stem of their own ("développ~"). */
+static int split_agent_stems(jc *c) {
+  JU_VEC(uint8_t) has_agent = {0}, has_other = {0};
+  int rc = 0;
+  if (ju_reserve(&has_agent.v, &has_agent.cap, c->stems.n + 1, 1) ||
+      ju_reserve(&has_other.v, &has_other.cap, c->stems.n + 1, 1)) rc = jc_nomem(c);
+  if (!rc) {
+    memset(has_agent.v, 0, c->stems.n);
+    memset(has_other.v, 0, c->stems.n);
+    for (size_t t = 0; t < c->terms.n; t++) {
+      if (c->term_stop.v[t]) continue;
+      const jm_term *tm = &c->terms.v[t];
+      if (is_agent_noun(c->strings.v + tm->str)) has_agent.v[tm->stem] = 1;
+      else has_other.v[tm->stem] = 1;
+    }
+  }
+  size_t n_stems = c->stems.n;
+  for (size_t t = 0; !rc && t < c->terms.n; t++) {
+    jm_term *tm = &c->terms.v[t];
+    if (tm->stem >= n_stems || !has_agent.v[tm->stem] || !has_other.v[tm->stem] ||
+        !is_agent_noun(c->strings.v + tm->str))
+      continue;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s~", c->strings.v + c->stems.v[tm->stem].str);
+    uint32_t s = intern_stem(c, buf);
+    if (s == UINT32_MAX) rc = jc_nomem(c);
+    else tm->bm25 = s;
+  }
+  JU_FREE(has_agent);
+  JU_FREE(has_other);
+  for (size_t i = 0; !rc && i < c->posts.n; i++) c->posts.v[i].stem = c->terms.v[c->posts.v[i].term].bm25;
+  return rc;
+}
+
 static int build_fiche_postings(jc *c) {
+  int rc = split_agent_stems(c);
+  if (rc) return rc;
   qsort(c->posts.v, c->posts.n, sizeof *c->posts.v, cmp_post);
   for (size_t i = 0; i < c->posts.n;) {
     size_t j = i;

@@ -9,7 +9,8 @@
 #include "util/strmap.h"
 #include "util/vec.h"
 
-typedef struct jc_post { uint32_t stem, fiche; float w; } jc_post;
+/* A word of a fiche document; stem is set from term by jc_build_index. */
+typedef struct jc_post { uint32_t term, fiche; float w; uint32_t stem; } jc_post;
 typedef struct jc_fitem { uint32_t fiche, item; uint8_t core; } jc_fitem;
 typedef struct jc_mob { uint32_t fiche, target, rank; } jc_mob;
 typedef struct jc_pair { uint32_t a, b; } jc_pair;

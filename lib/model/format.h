@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #define JM_MAGIC "JALONMDL"
-#define JM_FORMAT_MAJOR 2u /* 2: READINGS, READING_TERMS */
+#define JM_FORMAT_MAJOR 2u /* 2: READINGS, READING_TERMS, jm_term.bm25 */
 #define JM_FORMAT_MINOR 0u
 #define JM_ENDIAN_MARK 0x01020304u
 #define JM_ALIGN 8u
@@ -119,6 +119,9 @@ typedef struct jm_mobility {
 typedef struct jm_term {
   uint32_t str;
   uint32_t stem;        /* stem index */
+  uint32_t bm25;        /* stem index in the fiche documents: the stem, or for an
+                           agent noun whose stem is shared with other words
+                           ("développeur", "développement"), a stem of its own */
 } jm_term;
 
 typedef struct jm_stem {

@@ -54,7 +54,8 @@ static int validate(jalon_model *m, jalon_error **err) {
   for (size_t i = 0; i < m->n_mobility; i++)
     if (m->mobility[i].target >= m->n_fiches) return BAD("model mobility %zu malformed", i);
   for (size_t i = 0; i < m->n_terms; i++)
-    if (!check_ref(m, m->terms[i].str) || m->terms[i].stem >= m->n_stems) return BAD("model term %zu malformed", i);
+    if (!check_ref(m, m->terms[i].str) || m->terms[i].stem >= m->n_stems || m->terms[i].bm25 >= m->n_stems)
+      return BAD("model term %zu malformed", i);
   for (size_t i = 0; i < m->n_term_hash; i++)
     if (m->term_hash[i] > m->n_terms) return BAD("model term hash malformed");
   for (size_t i = 0; i < m->n_stem_hash; i++)
