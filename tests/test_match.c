@@ -164,3 +164,12 @@ Test(match, test_match_recherche_is_not_dropped_from_titles) {
   EXPECT_NOT_TOP("Chargé de projet informatique", "K2404", 3);
   EXPECT_FIRST("chargé de recherche en industrie pharmaceutique", "K2404");
 }
+
+Test(match, test_match_acronym_asides_do_not_leave_bare_titles) {
+  /* "Conseiller / Conseillère (IARD)" without its acronym is no title of
+   * its own; "Architecte DE" (diplômé d'État) is not a bare "architecte". */
+  EXPECT_NOT_TOP("conseiller de vente", "C1102", 3);
+  EXPECT_NOT_TOP("Architecte data", "F1101", 1);
+  /* A descriptive aside may go: "Livreur / Livreuse (deux-roues motorisées)". */
+  EXPECT_TOP("livreur", "N4104", 2);
+}

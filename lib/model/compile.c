@@ -465,14 +465,18 @@ static int gender_forms(const char *label, char *masc, char *fem, size_t cap) {
 
 /* "Auxiliaire de Vie Sociale (AVS)", "Directeur des systèmes d'information
  * -DSI-": people write the words without the acronym, so the label without
- * its parenthesised or dashed asides is a form too. Returns 1 if changed. */
+ * its parenthesised or dashed asides is a form too. Returns 1 if changed,
+ * 2 if only acronyms were taken out ("(IARD)", "-DSI-"). */
 static int strip_asides(const char *s, char *out, size_t cap) {
   size_t o = 0;
-  int changed = 0;
+  int changed = 0, words = 0;
   for (const char *p = s; *p && o + 1 < cap;) {
     if (*p == '(') {
       const char *q = strchr(p, ')');
       if (q) {
+        const char *a = p + 1;
+        while (a < q && ((*a >= 'A' && *a <= 'Z') || *a == ' ')) a++;
+        words |= a < q;
         p = q + 1;
         changed = 1;
         continue;
@@ -490,13 +494,18 @@ static int strip_asides(const char *s, char *out, size_t cap) {
     out[o++] = *p++;
   }
   out[o] = 0;
-  return changed;
+  return changed ? (words ? 1 : 2) : 0;
 }
 
 static int add_one_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite) {
   char bare[1024];
-  int rc = jc_add_form(c, text, fiche, appel, kind, peu_usite);
-  if (!rc && strip_asides(text, bare, sizeof bare)) rc = jc_add_form(c, bare, fiche, appel, kind, peu_usite);
+  int rc = jc_add_form(c, text, fiche, appel, kind, peu_usite, 1);
+  /* An acronym aside may be all that qualifies the title: the short label
+   * "Conseiller / Conseillère (IARD)" stripped is a bare "conseiller", which
+   * would then win every "Conseiller de vente". A descriptive aside is not
+   * ("Livreur / Livreuse (deux-roues motorisées)" is a livreur). */
+  int stripped = rc ? 0 : strip_asides(text, bare, sizeof bare);
+  if (stripped) rc = jc_add_form(c, bare, fiche, appel, kind, peu_usite, stripped == 2 ? 2 : 1);
   return rc;
 }
 

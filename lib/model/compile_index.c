@@ -125,7 +125,7 @@ int jc_add_reading(jc *c, const char *word, const char *target) {
 
 #define JC_MAX_FORM_TERMS 24
 
-int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite) {
+int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite, size_t min_words) {
   int rc = jt_tokenize(c->tok, text, strlen(text), &c->toks);
   if (rc == JALON_ENOMEM) return jc_nomem(c);
   if (rc) {
@@ -148,7 +148,7 @@ int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kin
                   (c->toks.v[i].flags & JT_UPPER);
     if (!c->term_stop.v[t] || acronym) key[n++] = t;
   }
-  if (n == 1) return 0;
+  if (n == 1 || n - 1 < min_words) return 0;
   /* Short and long labels, or a fiche title and its principal appellation,
    * often give the same words: keep one form per fiche and word sequence. */
   int found = 0;

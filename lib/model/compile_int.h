@@ -86,8 +86,9 @@ void jc_progress(jc *c, const char *stage, size_t done, size_t total);
  * (fiche UINT32_MAX: only intern the vocabulary). If out is not NULL, the
  * content term ids are appended to it. */
 int jc_index_text(jc *c, const char *text, uint32_t fiche, float w, void *out_terms_vec);
-/* Adds one matchable written form of a title. */
-int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite);
+/* Adds one matchable written form of a title, unless it has fewer than
+ * min_words content words. */
+int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite, size_t min_words);
 /* Makes word (any spelling) a term sharing the stem of target's first word.
  * Returns 0, 1 when skipped (word known or target unknown), or < 0. */
 int jc_add_synonym(jc *c, const char *word, const char *target);
