@@ -156,6 +156,10 @@ Test(match, test_match_languages_point_to_their_field) {
   EXPECT_FIRST("Développeur JAVA (H/F)", "M1805");
   EXPECT_FIRST("Développeur PL/SQL (H/F)", "M1894");
   EXPECT_FIRST("Développeur iOS", "M1855");
+  /* One word where the ROME writes "back-end". */
+  EXPECT_FIRST("Développeur Backend", "M1855");
+  /* "vue" is French before it is Vue.js. */
+  EXPECT_NOT_TOP("Technicien de maintenance en vue de la reprise du site", "M1855", 3);
 }
 
 Test(match, test_match_recherche_is_not_dropped_from_titles) {
