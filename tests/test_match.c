@@ -149,6 +149,8 @@ Test(match, test_match_english_job_words_are_read_in_french) {
   EXPECT_FIRST("Business Developer", "M1707");
   EXPECT_FIRST("Data Engineer", "M1811");
   EXPECT_FIRST("Consultant IT", "M1806");
+  EXPECT_TOP("Ingénieur cyber sécurité", "M1819", 3);
+  EXPECT_FIRST("Cyber-journaliste", "E1106");
 }
 
 Test(match, test_match_languages_point_to_their_field) {
