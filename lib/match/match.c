@@ -27,6 +27,7 @@
  * the word itself. Both genders are indexed, so gender needs no stem. */
 #define STEM_ONLY 0.6f
 #define ABSTAIN_BELOW 0.12f
+#define FAMILY 0.1f /* share of the gap to the family's best fiche closed */
 #define SHORT_TEXT_AS_TITLE 6 /* content words: a bare job title typed as text */
 #define ROLE_JOBS 5          /* jobs kept per role */
 #define ROLE_MIN_SCORE 0.25f /* below this a clause does not really name the job */
@@ -506,6 +507,26 @@ static size_t count_content(const jx_qtok *q, size_t n) {
   return c;
 }
 
+/* Lifts each fiche part of the way towards the best fiche of its family
+ * (same parent fiche). Labels are a choice among close fiches (ROME-NOTES:
+ * confusions are mostly between neighbours of one domain), so the list
+ * after the first should hold the first's siblings before fiches of other
+ * trades that share a stray word. No fiche passes its family's best, so the
+ * first stays first. Uses s->bm25 as scratch (read before). */
+static void family_smooth(const jalon_model *m, jx_scratch *s) {
+  size_t nf = m->n_fiches;
+  float *best = s->bm25;
+  memset(best, 0, nf * sizeof *best);
+  for (size_t i = 0; i < nf; i++) {
+    uint32_t p = m->fiches[i].parent_fiche;
+    if (s->raw[i] > best[p]) best[p] = s->raw[i];
+  }
+  for (size_t i = 0; i < nf; i++) {
+    float b = best[m->fiches[i].parent_fiche];
+    if (s->raw[i] > 0 && b > s->raw[i]) s->raw[i] += FAMILY * (b - s->raw[i]);
+  }
+}
+
 /* Ranks fiches for one token stream into a new job list. corrections, when
  * not NULL, receives the misspellings read (only for the whole text). */
 static int rank(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const jt_tokens *title,
@@ -559,6 +580,7 @@ static int rank(const jalon_model *m, jx_scratch *s, const jt_tokens *text, cons
     float raw = has_title ? W_TITLE * ts + W_PHRASE_T * pn + W_BM25_T * bn : W_PHRASE * pn + W_BM25 * bn;
     s->raw[i] = raw > 1 ? 1 : raw;
   }
+  family_smooth(m, s);
   if (max_jobs == 0) max_jobs = JALON_DEFAULT_JOBS;
   if (max_jobs > JALON_MAX_JOBS) max_jobs = JALON_MAX_JOBS;
   size_t nj = top_k(s->raw, nf, s->cand, max_jobs);
