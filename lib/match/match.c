@@ -46,11 +46,13 @@ int jx_scratch_init(jx_scratch *s, const jalon_model *m) {
   s->title_form = malloc(nf * sizeof(uint32_t));
   s->phrase_form = malloc(nf * sizeof(uint32_t));
   s->cand = malloc(nf * sizeof(uint32_t));
+  s->parent = malloc(nf * sizeof(uint32_t));
   if (!s->form_acc || !s->touched || !s->title_score || !s->phrase_score || !s->bm25 || !s->raw ||
-      !s->title_form || !s->phrase_form || !s->cand) {
+      !s->title_form || !s->phrase_form || !s->cand || !s->parent) {
     jx_scratch_free(s);
     return JALON_ENOMEM;
   }
+  for (size_t i = 0; i < nf; i++) s->parent[i] = m->fiches[i].parent_fiche;
   return 0;
 }
 
@@ -64,6 +66,7 @@ void jx_scratch_free(jx_scratch *s) {
   free(s->title_form);
   free(s->phrase_form);
   free(s->cand);
+  free(s->parent);
   free(s->q);
   free(s->qt);
   free(s->phrases);
@@ -517,12 +520,10 @@ static void family_smooth(const jalon_model *m, jx_scratch *s) {
   size_t nf = m->n_fiches;
   float *best = s->bm25;
   memset(best, 0, nf * sizeof *best);
+  for (size_t i = 0; i < nf; i++)
+    if (s->raw[i] > best[s->parent[i]]) best[s->parent[i]] = s->raw[i];
   for (size_t i = 0; i < nf; i++) {
-    uint32_t p = m->fiches[i].parent_fiche;
-    if (s->raw[i] > best[p]) best[p] = s->raw[i];
-  }
-  for (size_t i = 0; i < nf; i++) {
-    float b = best[m->fiches[i].parent_fiche];
+    float b = best[s->parent[i]];
     if (s->raw[i] > 0 && b > s->raw[i]) s->raw[i] += FAMILY * (b - s->raw[i]);
   }
 }

@@ -30,6 +30,7 @@ typedef struct jx_scratch {
   uint32_t *title_form; /* best form per fiche, UINT32_MAX none */
   uint32_t *phrase_form;/* form of the strongest phrase per fiche */
   uint32_t *cand;       /* fiche ids, for sorting */
+  uint32_t *parent;     /* n_fiches: parent fiche of each, packed for family_smooth */
   jx_qtok *q;           /* resolved tokens (text) */
   jx_qtok *qt;          /* resolved tokens (title) */
   size_t q_cap, qt_cap;
