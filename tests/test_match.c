@@ -169,6 +169,8 @@ Test(match, test_match_recherche_is_not_dropped_from_titles) {
    * "chargé" and won every "Chargé de …" title. */
   EXPECT_NOT_TOP("Chargé de projet informatique", "K2404", 3);
   EXPECT_FIRST("chargé de recherche en industrie pharmaceutique", "K2404");
+  /* ...and a job seeker's "je recherche" still names the job sought. */
+  EXPECT_FIRST("je recherche un travail de caissière", "D1505");
 }
 
 Test(match, test_match_acronym_asides_do_not_leave_bare_titles) {
