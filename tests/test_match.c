@@ -133,3 +133,51 @@ Test(match, test_match_abstains_on_text_without_job_words) {
   cr_expect(jalon_result_abstain(r));
   jalon_result_free(r);
 }
+
+#define EXPECT_NOT_TOP(text, code, k)                                              \
+  do {                                                                             \
+    size_t r_ = rank_of(text, NULL, code);                                         \
+    cr_expect(r_ == 0 || r_ > (k), "%s -> %s ranked %zu", text, code, r_);         \
+  } while (0)
+
+Test(match, test_match_english_job_words_are_read_in_french) {
+  /* "developer" is a ROME word only in "Business developer". */
+  EXPECT_FIRST("Python Developer", "M1805");
+  EXPECT_NOT_TOP("Python Developer", "M1707", 3);
+  EXPECT_FIRST("Software Engineer", "M1818");
+  /* ...and keeps its sense inside the ROME titles that write it. */
+  EXPECT_FIRST("Business Developer", "M1707");
+  EXPECT_FIRST("Data Engineer", "M1811");
+  EXPECT_FIRST("Consultant IT", "M1806");
+  EXPECT_TOP("Ingénieur cyber sécurité", "M1819", 3);
+  EXPECT_FIRST("Cyber-journaliste", "E1106");
+}
+
+Test(match, test_match_languages_point_to_their_field) {
+  EXPECT_FIRST("Développeur PHP (H/F)", "M1855");
+  EXPECT_FIRST("Développeur JAVA (H/F)", "M1805");
+  EXPECT_FIRST("Développeur PL/SQL (H/F)", "M1894");
+  EXPECT_FIRST("Développeur iOS", "M1855");
+  /* One word where the ROME writes "back-end". */
+  EXPECT_FIRST("Développeur Backend", "M1855");
+  /* "vue" is French before it is Vue.js. */
+  EXPECT_NOT_TOP("Technicien de maintenance en vue de la reprise du site", "M1855", 3);
+}
+
+Test(match, test_match_recherche_is_not_dropped_from_titles) {
+  /* With "recherche" a stop-word, "Chargé de recherche" was the form
+   * "chargé" and won every "Chargé de …" title. */
+  EXPECT_NOT_TOP("Chargé de projet informatique", "K2404", 3);
+  EXPECT_FIRST("chargé de recherche en industrie pharmaceutique", "K2404");
+  /* ...and a job seeker's "je recherche" still names the job sought. */
+  EXPECT_FIRST("je recherche un travail de caissière", "D1505");
+}
+
+Test(match, test_match_acronym_asides_do_not_leave_bare_titles) {
+  /* "Conseiller / Conseillère (IARD)" without its acronym is no title of
+   * its own; "Architecte DE" (diplômé d'État) is not a bare "architecte". */
+  EXPECT_NOT_TOP("conseiller de vente", "C1102", 3);
+  EXPECT_NOT_TOP("Architecte data", "F1101", 1);
+  /* A descriptive aside may go: "Livreur / Livreuse (deux-roues motorisées)". */
+  EXPECT_TOP("livreur", "N4104", 2);
+}

@@ -27,6 +27,7 @@
  * the word itself. Both genders are indexed, so gender needs no stem. */
 #define STEM_ONLY 0.6f
 #define ABSTAIN_BELOW 0.12f
+#define FAMILY 0.1f /* share of the gap to the family's best fiche closed */
 #define SHORT_TEXT_AS_TITLE 6 /* content words: a bare job title typed as text */
 #define ROLE_JOBS 5          /* jobs kept per role */
 #define ROLE_MIN_SCORE 0.25f /* below this a clause does not really name the job */
@@ -45,11 +46,13 @@ int jx_scratch_init(jx_scratch *s, const jalon_model *m) {
   s->title_form = malloc(nf * sizeof(uint32_t));
   s->phrase_form = malloc(nf * sizeof(uint32_t));
   s->cand = malloc(nf * sizeof(uint32_t));
+  s->parent = malloc(nf * sizeof(uint32_t));
   if (!s->form_acc || !s->touched || !s->title_score || !s->phrase_score || !s->bm25 || !s->raw ||
-      !s->title_form || !s->phrase_form || !s->cand) {
+      !s->title_form || !s->phrase_form || !s->cand || !s->parent) {
     jx_scratch_free(s);
     return JALON_ENOMEM;
   }
+  for (size_t i = 0; i < nf; i++) s->parent[i] = m->fiches[i].parent_fiche;
   return 0;
 }
 
@@ -63,6 +66,7 @@ void jx_scratch_free(jx_scratch *s) {
   free(s->title_form);
   free(s->phrase_form);
   free(s->cand);
+  free(s->parent);
   free(s->q);
   free(s->qt);
   free(s->phrases);
@@ -70,6 +74,11 @@ void jx_scratch_free(jx_scratch *s) {
   free(s->uqtf);
   free(s->uterm);
   free(s->view);
+  free(s->read_text.v);
+  free(s->read_title.v);
+  free(s->q_spare);
+  free(s->qt_spare);
+  free(s->kept);
   memset(s, 0, sizeof *s);
 }
 
@@ -164,8 +173,114 @@ static int find_phrases(const jalon_model *m, jx_scratch *s, const jt_tokens *t,
   return 0;
 }
 
-/* Distinct stems of a query with their counts. */
-static int distinct_stems(jx_scratch *s, const jx_qtok *q, size_t n, size_t *out_n) {
+static const jm_reading *reading_of(const jalon_model *m, const jx_qtok *q) {
+  return q->term != UINT32_MAX && m->n_readings ? jm_find_reading(m, q->term) : NULL;
+}
+
+static int any_reading(const jalon_model *m, const jt_tokens *t, const jx_qtok *q) {
+  for (size_t i = 0; i < t->n; i++)
+    if (reading_of(m, &q[i])) return 1;
+  return 0;
+}
+
+/* Whether form f writes term right after prev or right before next. */
+static int form_has_pair(const jalon_model *m, uint32_t f, uint32_t term, uint32_t prev, uint32_t next) {
+  const jm_form *fm = &m->forms[f];
+  const uint32_t *ft = m->form_terms + fm->term_first;
+  for (uint32_t k = 0; k < fm->n_terms; k++) {
+    if (ft[k] != term) continue;
+    if ((k > 0 && ft[k - 1] == prev) || (k + 1 < fm->n_terms && ft[k + 1] == next)) return 1;
+  }
+  return 0;
+}
+
+/* A word with a reading keeps its own sense next to a word it stands beside
+ * in some ROME title: "Business developer", "Data engineer", "Consultant
+ * IT" are ROME titles (whole, or inside a longer appellation). */
+static int keeps_sense(const jalon_model *m, const jt_tokens *t, const jx_qtok *q, size_t i) {
+  uint32_t prev = UINT32_MAX, next = UINT32_MAX;
+  for (size_t j = i; j > 0 && t->v[j].sep < JT_SEP_COMMA; j--)
+    if (q[j - 1].content) {
+      prev = q[j - 1].term;
+      break;
+    }
+  for (size_t j = i + 1; j < t->n && t->v[j].sep < JT_SEP_COMMA; j++)
+    if (q[j].content) {
+      next = q[j].term;
+      break;
+    }
+  if (prev == UINT32_MAX && next == UINT32_MAX) return 0;
+  const jm_stem *st = &m->stems[q[i].stem];
+  for (uint32_t p = st->fpost_first; p < st->fpost_first + st->fpost_count; p++)
+    if (form_has_pair(m, m->form_post[p], q[i].term, prev, next)) return 1;
+  return 0;
+}
+
+static int mark_kept(const jalon_model *m, jx_scratch *s, const jt_tokens *t, const jx_qtok *q) {
+  if (ju_reserve(&s->kept, &s->kept_cap, t->n ? t->n : 1, 1)) return JALON_ENOMEM;
+  for (size_t i = 0; i < t->n; i++) s->kept[i] = reading_of(m, &q[i]) && keeps_sense(m, t, q, i);
+  return 0;
+}
+
+/* Rewrites a resolved stream with the readings of its words into out and
+ * *qout ("sql" -> "bases données"). Read words keep the offsets of the word
+ * written, so evidence points at what the person wrote. */
+static int read_stream(const jalon_model *m, jx_scratch *s, const jt_tokens *t, const jx_qtok *q, jt_tokens *out,
+                       jx_qtok **qout, size_t *qout_cap) {
+  if (mark_kept(m, s, t, q)) return JALON_ENOMEM;
+  size_t n = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    const jm_reading *rd = s->kept[i] ? NULL : reading_of(m, &q[i]);
+    n += rd ? rd->count : 1;
+  }
+  if (ju_reserve(&out->v, &out->cap, n ? n : 1, sizeof *out->v) || ju_reserve(qout, qout_cap, n ? n : 1, sizeof **qout))
+    return JALON_ENOMEM;
+  size_t o = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    const jm_reading *rd = s->kept[i] ? NULL : reading_of(m, &q[i]);
+    if (!rd) {
+      out->v[o] = t->v[i];
+      (*qout)[o++] = q[i];
+      continue;
+    }
+    for (uint32_t k = 0; k < rd->count; k++) {
+      uint32_t term = m->reading_terms[rd->first + k];
+      out->v[o] = t->v[i];
+      if (k) out->v[o].sep = JT_SEP_SPACE;
+      (*qout)[o++] = (jx_qtok){term, m->terms[term].stem, 1};
+    }
+  }
+  out->n = o;
+  out->buf = t->buf;
+  out->buf_len = t->buf_len;
+  out->n_sentences = t->n_sentences;
+  return 0;
+}
+
+/* Replaces *t and *q by their reading when a word has one. */
+static int apply_readings(const jalon_model *m, jx_scratch *s, const jt_tokens **t, jt_tokens *out, jx_qtok **q,
+                          size_t *q_cap, jx_qtok **spare, size_t *spare_cap) {
+  if (!any_reading(m, *t, *q)) return 0;
+  if (read_stream(m, s, *t, *q, out, spare, spare_cap)) return JALON_ENOMEM;
+  jx_qtok *tmp = *q;
+  size_t tmp_cap = *q_cap;
+  *q = *spare;
+  *q_cap = *spare_cap;
+  *spare = tmp;
+  *spare_cap = tmp_cap;
+  *t = out;
+  return 0;
+}
+
+/* The stem a query word has in the fiche documents (jm_term.bm25). */
+static uint32_t doc_stem(const jalon_model *m, const jx_qtok *q) {
+  return q->term != UINT32_MAX ? m->terms[q->term].bm25 : q->stem;
+}
+
+/* Distinct stems of a query with their counts: title stems, or with docs
+ * set the stems of the fiche documents. */
+static int distinct_stems(const jalon_model *m, jx_scratch *s, const jx_qtok *q, size_t n, int docs,
+                          size_t *out_n) {
   if (ju_reserve(&s->ustems, &s->ustems_cap, n ? n : 1, sizeof *s->ustems)) return JALON_ENOMEM;
   float *tf = realloc(s->uqtf, s->ustems_cap * sizeof *tf);
   if (!tf) return JALON_ENOMEM;
@@ -176,10 +291,11 @@ static int distinct_stems(jx_scratch *s, const jx_qtok *q, size_t n, size_t *out
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
     if (!q[i].content) continue;
+    uint32_t stem = docs ? doc_stem(m, &q[i]) : q[i].stem;
     size_t j = 0;
-    while (j < k && s->ustems[j] != q[i].stem) j++;
+    while (j < k && s->ustems[j] != stem) j++;
     if (j == k) {
-      s->ustems[k] = q[i].stem;
+      s->ustems[k] = stem;
       s->uterm[k] = q[i].term;
       s->uqtf[k++] = 0;
     }
@@ -201,7 +317,7 @@ static int form_has_term(const jalon_model *m, uint32_t form, uint32_t term) {
  * how much of the title the form explains (recall). */
 static int score_title(const jalon_model *m, jx_scratch *s, const jt_tokens *t, const jx_qtok *q) {
   size_t nu;
-  if (distinct_stems(s, q, t->n, &nu)) return JALON_ENOMEM;
+  if (distinct_stems(m, s, q, t->n, 0, &nu)) return JALON_ENOMEM;
   float qsum = 0;
   s->n_touched = 0;
   for (size_t k = 0; k < nu; k++) {
@@ -362,16 +478,17 @@ static int add_evidence(const jalon_model *m, jx_scratch *s, const jt_tokens *t,
   }
   for (size_t i = 0; i < t->n && nc < 64; i++) {
     const jx_qtok *q = &s->q[i];
-    if (!q->content || m->stems[q->stem].idf < 2.0f) continue;
+    if (!q->content || m->stems[doc_stem(m, q)].idf < 2.0f) continue;
     int covered = 0;
     for (size_t k = 0; k < nc && !covered; k++)
       covered = t->v[i].start >= cands[k].start && t->v[i].end <= cands[k].end;
     if (covered) continue;
     float w = 0;
+    float idf = m->stems[doc_stem(m, q)].idf;
     if (form_has_stem(m, s->title_form[fiche], q->stem) || form_has_stem(m, s->phrase_form[fiche], q->stem))
-      w = 100 + m->stems[q->stem].idf;
-    else if (fiche_has_stem(m, q->stem, fiche) > 0)
-      w = m->stems[q->stem].idf;
+      w = 100 + idf;
+    else if (fiche_has_stem(m, doc_stem(m, q), fiche) > 0)
+      w = idf;
     if (w < 2.0f) continue; /* very common words are no evidence */
     int dup = 0;
     for (size_t k = 0; k < nc && !dup; k++) dup = cands[k].start == t->v[i].start;
@@ -393,6 +510,24 @@ static size_t count_content(const jx_qtok *q, size_t n) {
   return c;
 }
 
+/* Lifts each fiche part of the way towards the best fiche of its family
+ * (same parent fiche). Labels are a choice among close fiches (ROME-NOTES:
+ * confusions are mostly between neighbours of one domain), so the list
+ * after the first should hold the first's siblings before fiches of other
+ * trades that share a stray word. No fiche passes its family's best, so the
+ * first stays first. Uses s->bm25 as scratch (read before). */
+static void family_smooth(const jalon_model *m, jx_scratch *s) {
+  size_t nf = m->n_fiches;
+  float *best = s->bm25;
+  memset(best, 0, nf * sizeof *best);
+  for (size_t i = 0; i < nf; i++)
+    if (s->raw[i] > best[s->parent[i]]) best[s->parent[i]] = s->raw[i];
+  for (size_t i = 0; i < nf; i++) {
+    float b = best[s->parent[i]];
+    if (s->raw[i] > 0 && b > s->raw[i]) s->raw[i] += FAMILY * (b - s->raw[i]);
+  }
+}
+
 /* Ranks fiches for one token stream into a new job list. corrections, when
  * not NULL, receives the misspellings read (only for the whole text). */
 static int rank(const jalon_model *m, jx_scratch *s, const jt_tokens *text, const jt_tokens *title,
@@ -405,8 +540,13 @@ static int rank(const jalon_model *m, jx_scratch *s, const jt_tokens *text, cons
   for (size_t i = 0; i < nf; i++) s->title_form[i] = s->phrase_form[i] = UINT32_MAX;
 
   if (resolve(m, text, &s->q, &s->q_cap, corrections, 0)) return JALON_ENOMEM;
+  if (apply_readings(m, s, &text, &s->read_text, &s->q, &s->q_cap, &s->q_spare, &s->q_spare_cap))
+    return JALON_ENOMEM;
   int has_title = title && title->n > 0;
   if (has_title && resolve(m, title, &s->qt, &s->qt_cap, NULL, 1)) return JALON_ENOMEM;
+  if (has_title &&
+      apply_readings(m, s, &title, &s->read_title, &s->qt, &s->qt_cap, &s->qt_spare, &s->qt_spare_cap))
+    return JALON_ENOMEM;
   if (has_title && count_content(s->qt, title->n) == 0) has_title = 0;
   const jt_tokens *tt = title;
   const jx_qtok *tq = s->qt;
@@ -424,7 +564,7 @@ static int rank(const jalon_model *m, jx_scratch *s, const jt_tokens *text, cons
   score_phrases(m, s, phrase_sum);
 
   size_t nu;
-  if (distinct_stems(s, s->q, text->n, &nu)) return JALON_ENOMEM;
+  if (distinct_stems(m, s, s->q, text->n, 1, &nu)) return JALON_ENOMEM;
   score_bm25(m, s, nu);
   float bmax = 0;
   for (size_t i = 0; i < nf; i++)
@@ -441,6 +581,7 @@ static int rank(const jalon_model *m, jx_scratch *s, const jt_tokens *text, cons
     float raw = has_title ? W_TITLE * ts + W_PHRASE_T * pn + W_BM25_T * bn : W_PHRASE * pn + W_BM25 * bn;
     s->raw[i] = raw > 1 ? 1 : raw;
   }
+  family_smooth(m, s);
   if (max_jobs == 0) max_jobs = JALON_DEFAULT_JOBS;
   if (max_jobs > JALON_MAX_JOBS) max_jobs = JALON_MAX_JOBS;
   size_t nj = top_k(s->raw, nf, s->cand, max_jobs);

@@ -30,6 +30,7 @@ typedef struct jx_scratch {
   uint32_t *title_form; /* best form per fiche, UINT32_MAX none */
   uint32_t *phrase_form;/* form of the strongest phrase per fiche */
   uint32_t *cand;       /* fiche ids, for sorting */
+  uint32_t *parent;     /* n_fiches: parent fiche of each, packed for family_smooth */
   jx_qtok *q;           /* resolved tokens (text) */
   jx_qtok *qt;          /* resolved tokens (title) */
   size_t q_cap, qt_cap;
@@ -41,6 +42,13 @@ typedef struct jx_scratch {
   size_t ustems_cap;
   jt_token *view;       /* tokens of the clauses of one role */
   size_t view_cap;
+  /* Text and title as read (models/text/readings.txt): a word may stand
+   * for several, so these streams can be longer than the tokenized ones. */
+  jt_tokens read_text, read_title; /* buf borrowed from the tokenized stream */
+  jx_qtok *q_spare, *qt_spare; /* the resolved tokens before reading */
+  size_t q_spare_cap, qt_spare_cap;
+  uint8_t *kept;        /* per token: inside a ROME title phrase */
+  size_t kept_cap;
 } jx_scratch;
 
 /* Model word closest to an unknown folded word (phonetic key or up to two

@@ -155,6 +155,38 @@ static int read_synonyms(jc *c) {
   return rc;
 }
 
+/* models/text/readings.txt: "word = rome words". Unlike a synonym, the word
+ * may be one the ROME writes ("developer" in "Business developer"): the
+ * matcher keeps it where a ROME title phrase holds it. */
+static int read_readings(jc *c) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/text/readings.txt", c->o->models_dir);
+  FILE *f = fopen(path, "r");
+  if (!f) return ju_error(c->err, JALON_EIO, "cannot open reading list %s", path);
+  char line[512];
+  size_t lineno = 0;
+  int rc = 0;
+  while (!rc && fgets(line, sizeof line, f)) {
+    lineno++;
+    char *h = strchr(line, '#');
+    if (h) *h = 0;
+    char *eq = strchr(line, '=');
+    if (!eq) {
+      if (strspn(line, " \t\r\n") != strlen(line)) jc_warn(c, "%s:%zu: no \"=\"; line skipped", path, lineno);
+      continue;
+    }
+    *eq = 0;
+    rc = jc_add_reading(c, line, eq + 1);
+    if (rc > 0) {
+      rc = 0;
+      jc_warn(c, "%s:%zu: not one word, a stop-word, read twice, or a target word unknown; line skipped", path,
+              lineno);
+    }
+  }
+  fclose(f);
+  return rc;
+}
+
 /* The cue patterns are stored as text and compiled at open; compiling them
  * here too makes a bad pattern fail the build, not the first diagnosis. */
 static char *slurp_text(const char *path, int *rc) {
@@ -433,14 +465,18 @@ static int gender_forms(const char *label, char *masc, char *fem, size_t cap) {
 
 /* "Auxiliaire de Vie Sociale (AVS)", "Directeur des systèmes d'information
  * -DSI-": people write the words without the acronym, so the label without
- * its parenthesised or dashed asides is a form too. Returns 1 if changed. */
+ * its parenthesised or dashed asides is a form too. Returns 1 if changed,
+ * 2 if only acronyms were taken out ("(IARD)", "-DSI-"). */
 static int strip_asides(const char *s, char *out, size_t cap) {
   size_t o = 0;
-  int changed = 0;
+  int changed = 0, words = 0;
   for (const char *p = s; *p && o + 1 < cap;) {
     if (*p == '(') {
       const char *q = strchr(p, ')');
       if (q) {
+        const char *a = p + 1;
+        while (a < q && ((*a >= 'A' && *a <= 'Z') || *a == ' ')) a++;
+        words |= a < q;
         p = q + 1;
         changed = 1;
         continue;
@@ -458,13 +494,18 @@ static int strip_asides(const char *s, char *out, size_t cap) {
     out[o++] = *p++;
   }
   out[o] = 0;
-  return changed;
+  return changed ? (words ? 1 : 2) : 0;
 }
 
 static int add_one_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite) {
   char bare[1024];
-  int rc = jc_add_form(c, text, fiche, appel, kind, peu_usite);
-  if (!rc && strip_asides(text, bare, sizeof bare)) rc = jc_add_form(c, bare, fiche, appel, kind, peu_usite);
+  int rc = jc_add_form(c, text, fiche, appel, kind, peu_usite, 1);
+  /* An acronym aside may be all that qualifies the title: the short label
+   * "Conseiller / Conseillère (IARD)" stripped is a bare "conseiller", which
+   * would then win every "Conseiller de vente". A descriptive aside is not
+   * ("Livreur / Livreuse (deux-roues motorisées)" is a livreur). */
+  int stripped = rc ? 0 : strip_asides(text, bare, sizeof bare);
+  if (stripped) rc = jc_add_form(c, bare, fiche, appel, kind, peu_usite, stripped == 2 ? 2 : 1);
   return rc;
 }
 
@@ -629,7 +670,7 @@ static int read_links(jc *c) {
               : c->items.v[it].kind == JM_ITEM_SAVOIR ? JC_W_SAVOIR : JC_W_SAVOIR_ETRE;
     if (x.core == JM_CORE_PRINCIPALE) w *= 1.5f;
     for (uint32_t k = c->item_term_first.v[it]; k < c->item_term_first.v[it + 1]; k++) {
-      jc_post p = {c->terms.v[c->item_terms.v[k]].stem, fi, w};
+      jc_post p = {c->item_terms.v[k], fi, w, 0};
       if (JU_PUSH(c->posts, p)) return jc_nomem(c);
     }
     if (++rows % 20000 == 0) jc_progress(c, "links", rows, 90556);
@@ -783,6 +824,8 @@ static void jc_free(jc *c) {
   free(c->soft_src);
   JU_FREE(c->clea_subs);
   JU_FREE(c->item_clea);
+  JU_FREE(c->readings);
+  JU_FREE(c->reading_terms);
   JU_FREE(c->sorted_fiche_items_unused);
 }
 
@@ -811,6 +854,7 @@ int jm_compile(const jm_compile_options *o, jalon_error **err) {
   if (!rc) rc = read_texts(&c);
   if (!rc) rc = read_mobility(&c);
   if (!rc) rc = read_synonyms(&c);
+  if (!rc) rc = read_readings(&c);
   if (!rc) rc = read_clea(&c);
   if (!rc) rc = read_softskills(&c);
   if (!rc) rc = jc_build_index(&c);

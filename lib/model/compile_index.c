@@ -32,7 +32,7 @@ static uint32_t intern_token(jc *c, size_t i) {
   if (id != UINT32_MAX) return id;
   jm_term t;
   t.str = jc_strn(c, f, n);
-  t.stem = intern_stem(c, jt_stem(&c->toks, i));
+  t.stem = t.bm25 = intern_stem(c, jt_stem(&c->toks, i));
   if (t.str == UINT32_MAX || t.stem == UINT32_MAX) return UINT32_MAX;
   id = (uint32_t)c->terms.n;
   uint8_t stop = ju_strmap_get(&c->stop, f, n) != UINT32_MAX;
@@ -56,7 +56,7 @@ int jc_index_text(jc *c, const char *text, uint32_t fiche, float w, void *out_te
     if (t == UINT32_MAX) return jc_nomem(c);
     if (c->term_stop.v[t]) continue;
     if (fiche != UINT32_MAX) {
-      jc_post p = {c->terms.v[t].stem, fiche, w};
+      jc_post p = {t, fiche, w, 0};
       if (JU_PUSH(c->posts, p)) return jc_nomem(c);
     }
     if (out && JU_PUSH(*out, t)) return jc_nomem(c);
@@ -76,7 +76,7 @@ int jc_add_synonym(jc *c, const char *word, const char *target) {
   const char *f = jt_fold(&c->toks, 0);
   size_t n = c->toks.v[0].fold_len;
   if (ju_strmap_get(&c->term_map, f, n) != UINT32_MAX) return 1;
-  jm_term t = {jc_strn(c, f, n), c->terms.v[tt].stem};
+  jm_term t = {jc_strn(c, f, n), c->terms.v[tt].stem, c->terms.v[tt].stem};
   uint32_t id = (uint32_t)c->terms.n;
   if (t.str == UINT32_MAX || JU_PUSH(c->terms, t) || JU_PUSH(c->term_stop, c->term_stop.v[tt]) ||
       ju_strmap_put(&c->term_map, f, n, id, NULL) == UINT32_MAX)
@@ -84,9 +84,48 @@ int jc_add_synonym(jc *c, const char *word, const char *target) {
   return 0;
 }
 
+/* The target's content words must all be words of the ROME (or they could
+ * vote for nothing); the word itself is interned if the ROME lacks it, so
+ * the matcher finds it and no misspelling rule reads it as something else. */
+int jc_add_reading(jc *c, const char *word, const char *target) {
+  int rc = jt_tokenize(c->tok, target, strlen(target), &c->toks);
+  if (rc == JALON_ENOMEM) return jc_nomem(c);
+  if (rc) return 1;
+  size_t first = c->reading_terms.n;
+  for (size_t i = 0; i < c->toks.n; i++) {
+    if (c->toks.v[i].flags & JT_ELIDED) continue;
+    uint32_t t = ju_strmap_get(&c->term_map, jt_fold(&c->toks, i), c->toks.v[i].fold_len);
+    if (t == UINT32_MAX) {
+      c->reading_terms.n = first;
+      return 1;
+    }
+    if (!c->term_stop.v[t] && JU_PUSH(c->reading_terms, t)) return jc_nomem(c);
+  }
+  size_t count = c->reading_terms.n - first;
+  rc = jt_tokenize(c->tok, word, strlen(word), &c->toks);
+  if (rc == JALON_ENOMEM) return jc_nomem(c);
+  if (rc || c->toks.n != 1 || !count) {
+    c->reading_terms.n = first;
+    return 1;
+  }
+  JU_VEC(uint32_t) got = {0};
+  rc = jc_index_text(c, word, UINT32_MAX, 0, &got);
+  uint32_t term = got.n == 1 ? got.v[0] : UINT32_MAX;
+  JU_FREE(got);
+  if (rc) return rc;
+  for (size_t i = 0; i < c->readings.n && term != UINT32_MAX; i++)
+    if (c->readings.v[i].term == term) term = UINT32_MAX;
+  if (term == UINT32_MAX) { /* a stop-word, or read twice */
+    c->reading_terms.n = first;
+    return 1;
+  }
+  jm_reading r = {term, (uint32_t)first, (uint32_t)count};
+  return JU_PUSH(c->readings, r) ? jc_nomem(c) : 0;
+}
+
 #define JC_MAX_FORM_TERMS 24
 
-int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite) {
+int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite, size_t min_words) {
   int rc = jt_tokenize(c->tok, text, strlen(text), &c->toks);
   if (rc == JALON_ENOMEM) return jc_nomem(c);
   if (rc) {
@@ -101,12 +140,15 @@ int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kin
     uint32_t t = intern_token(c, i);
     if (t == UINT32_MAX) return jc_nomem(c);
     /* A capital letter in a title is an acronym part ("Technicien R&D"),
-     * not a stray "H/F": keep it so the form is not mistaken for a bare
-     * "technicien". Queries skip it, which lowers such forms' coverage. */
-    int acronym = c->toks.v[i].fold_len == 1 && (c->toks.v[i].flags & JT_CAPITAL);
+     * not a stray "H/F", and a word in capitals is an acronym ("Architecte
+     * DE", diplômé d'État, not "de"): keep it so the form is not mistaken
+     * for a bare "technicien" or "architecte". Queries skip it, which
+     * lowers such forms' coverage. */
+    int acronym = (c->toks.v[i].fold_len == 1 && (c->toks.v[i].flags & JT_CAPITAL)) ||
+                  (c->toks.v[i].flags & JT_UPPER);
     if (!c->term_stop.v[t] || acronym) key[n++] = t;
   }
-  if (n == 1) return 0;
+  if (n == 1 || n - 1 < min_words) return 0;
   /* Short and long labels, or a fiche title and its principal appellation,
    * often give the same words: keep one form per fiche and word sequence. */
   int found = 0;
@@ -143,7 +185,60 @@ static float bm25_idf(size_t n, size_t df) {
   return (float)log(1.0 + ((double)n - (double)df + 0.5) / ((double)df + 0.5));
 }
 
+/* Agent nouns: "développeur", "formatrice", "installateurs". */
+static int is_agent_noun(const char *w) {
+  static const char *const ends[] = {"eur", "eurs", "euse", "euses", "rice", "rices"};
+  size_t n = strlen(w);
+  for (size_t k = 0; k < sizeof ends / sizeof *ends; k++) {
+    size_t e = strlen(ends[k]);
+    if (n > e + 2 && strcmp(w + n - e, ends[k]) == 0) return 1;
+  }
+  return 0;
+}
+
+/* Snowball gives the person and the activity one stem: "développeur" and
+ * "développement", "formateur" and "formation", "animateur" and
+ * "animation". In titles that is wanted (the activity names the job), but
+ * in the fiche documents every "développement des compétences" of an offer
+ * then votes for the fiche whose appellations say "Développeur économique"
+ * ten times. So where a stem holds both an agent noun and another word, the
+ * agent nouns get a document stem of their own ("développ~"). */
+static int split_agent_stems(jc *c) {
+  JU_VEC(uint8_t) has_agent = {0}, has_other = {0};
+  int rc = 0;
+  if (ju_reserve(&has_agent.v, &has_agent.cap, c->stems.n + 1, 1) ||
+      ju_reserve(&has_other.v, &has_other.cap, c->stems.n + 1, 1)) rc = jc_nomem(c);
+  if (!rc) {
+    memset(has_agent.v, 0, c->stems.n);
+    memset(has_other.v, 0, c->stems.n);
+    for (size_t t = 0; t < c->terms.n; t++) {
+      if (c->term_stop.v[t]) continue;
+      const jm_term *tm = &c->terms.v[t];
+      if (is_agent_noun(c->strings.v + tm->str)) has_agent.v[tm->stem] = 1;
+      else has_other.v[tm->stem] = 1;
+    }
+  }
+  size_t n_stems = c->stems.n;
+  for (size_t t = 0; !rc && t < c->terms.n; t++) {
+    jm_term *tm = &c->terms.v[t];
+    if (tm->stem >= n_stems || !has_agent.v[tm->stem] || !has_other.v[tm->stem] ||
+        !is_agent_noun(c->strings.v + tm->str))
+      continue;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s~", c->strings.v + c->stems.v[tm->stem].str);
+    uint32_t s = intern_stem(c, buf);
+    if (s == UINT32_MAX) rc = jc_nomem(c);
+    else tm->bm25 = s;
+  }
+  JU_FREE(has_agent);
+  JU_FREE(has_other);
+  for (size_t i = 0; !rc && i < c->posts.n; i++) c->posts.v[i].stem = c->terms.v[c->posts.v[i].term].bm25;
+  return rc;
+}
+
 static int build_fiche_postings(jc *c) {
+  int rc = split_agent_stems(c);
+  if (rc) return rc;
   qsort(c->posts.v, c->posts.n, sizeof *c->posts.v, cmp_post);
   for (size_t i = 0; i < c->posts.n;) {
     size_t j = i;
@@ -316,8 +411,14 @@ static int build_fuzzy(jc *c) {
   return 0;
 }
 
+static int cmp_reading(const void *a, const void *b) {
+  const jm_reading *x = a, *y = b;
+  return x->term < y->term ? -1 : x->term > y->term;
+}
+
 int jc_build_index(jc *c) {
   jc_progress(c, "index", 0, 4);
+  qsort(c->readings.v, c->readings.n, sizeof *c->readings.v, cmp_reading);
   int rc = build_fiche_postings(c);
   if (!rc) rc = build_form_postings(c);
   jc_progress(c, "index", 2, 4);

@@ -9,7 +9,8 @@
 #include "util/strmap.h"
 #include "util/vec.h"
 
-typedef struct jc_post { uint32_t stem, fiche; float w; } jc_post;
+/* A word of a fiche document; stem is set from term by jc_build_index. */
+typedef struct jc_post { uint32_t term, fiche; float w; uint32_t stem; } jc_post;
 typedef struct jc_fitem { uint32_t fiche, item; uint8_t core; } jc_fitem;
 typedef struct jc_mob { uint32_t fiche, target, rank; } jc_mob;
 typedef struct jc_pair { uint32_t a, b; } jc_pair;
@@ -60,6 +61,8 @@ typedef struct jc {
   char *soft_src;       /* models/softskills/softskills.txt, or "" */
   JU_VEC(jm_clea_sub) clea_subs;
   JU_VEC(uint32_t) item_clea;
+  JU_VEC(jm_reading) readings;  /* sorted by term before writing */
+  JU_VEC(uint32_t) reading_terms;
   char rome_version[16];
 } jc;
 
@@ -83,11 +86,15 @@ void jc_progress(jc *c, const char *stage, size_t done, size_t total);
  * (fiche UINT32_MAX: only intern the vocabulary). If out is not NULL, the
  * content term ids are appended to it. */
 int jc_index_text(jc *c, const char *text, uint32_t fiche, float w, void *out_terms_vec);
-/* Adds one matchable written form of a title. */
-int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite);
+/* Adds one matchable written form of a title, unless it has fewer than
+ * min_words content words. */
+int jc_add_form(jc *c, const char *text, uint32_t fiche, uint32_t appel, int kind, int peu_usite, size_t min_words);
 /* Makes word (any spelling) a term sharing the stem of target's first word.
  * Returns 0, 1 when skipped (word known or target unknown), or < 0. */
 int jc_add_synonym(jc *c, const char *word, const char *target);
+/* Makes word read as the content words of target (readings.txt). Returns
+ * 0, 1 when skipped (not one word, or a target word unknown), or < 0. */
+int jc_add_reading(jc *c, const char *word, const char *target);
 /* Builds postings, idf, trie and hash tables once everything is read. */
 int jc_build_index(jc *c);
 /* Serialises everything to o->out_path. */

@@ -49,6 +49,8 @@ int jc_write(jc *c) {
       {JM_S_CLEA_SRC, 1, c->clea_src, strlen(c->clea_src) + 1},
       {JM_S_ITEM_CLEA, sizeof(uint32_t), c->item_clea.v, c->item_clea.n},
       {JM_S_SOFT_SRC, 1, c->soft_src, strlen(c->soft_src) + 1},
+      {JM_S_READINGS, sizeof(jm_reading), c->readings.v, c->readings.n},
+      {JM_S_READING_TERMS, sizeof(uint32_t), c->reading_terms.v, c->reading_terms.n},
   };
   int rc = ju_secfile_write(c->o->out_path, JM_MAGIC, JM_FORMAT_MAJOR, JM_FORMAT_MINOR, c->rome_version, secs,
                             sizeof secs / sizeof *secs, c->err);

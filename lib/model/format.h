@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #define JM_MAGIC "JALONMDL"
-#define JM_FORMAT_MAJOR 1u
+#define JM_FORMAT_MAJOR 2u /* 2: READINGS, READING_TERMS, jm_term.bm25 */
 #define JM_FORMAT_MINOR 0u
 #define JM_ENDIAN_MARK 0x01020304u
 #define JM_ALIGN 8u
@@ -59,6 +59,8 @@ enum jm_section_id {
   JM_S_CLEA_SRC,        /* char: models/clea/clea.txt, NUL-terminated (empty: no CléA cues) */
   JM_S_ITEM_CLEA,       /* uint32_t per item: mask of CléA sub-domains its label gives evidence of */
   JM_S_SOFT_SRC,        /* char: models/softskills/softskills.txt, NUL-terminated (may be empty) */
+  JM_S_READINGS,        /* jm_reading, sorted by term: models/text/readings.txt */
+  JM_S_READING_TERMS,   /* uint32_t: the content term ids each reading stands for */
   JM_S_COUNT_
 };
 
@@ -117,6 +119,9 @@ typedef struct jm_mobility {
 typedef struct jm_term {
   uint32_t str;
   uint32_t stem;        /* stem index */
+  uint32_t bm25;        /* stem index in the fiche documents: the stem, or for an
+                           agent noun whose stem is shared with other words
+                           ("développeur", "développement"), a stem of its own */
 } jm_term;
 
 typedef struct jm_stem {
@@ -141,6 +146,14 @@ typedef struct jm_form {
   uint8_t peu_usite;
   float idf_sum;        /* sum of form_idf of its stems */
 } jm_form;
+
+/* A word read as other words of the ROME ("developer" as "développeur",
+ * "php" as "web") wherever no title phrase of the ROME writes it. */
+typedef struct jm_reading {
+  uint32_t term;        /* the word as written */
+  uint32_t first;       /* into READING_TERMS */
+  uint32_t count;
+} jm_reading;
 
 typedef struct jm_key {
   uint32_t hash;        /* jt_fuzzy_hash of the key */

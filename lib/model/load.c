@@ -54,7 +54,8 @@ static int validate(jalon_model *m, jalon_error **err) {
   for (size_t i = 0; i < m->n_mobility; i++)
     if (m->mobility[i].target >= m->n_fiches) return BAD("model mobility %zu malformed", i);
   for (size_t i = 0; i < m->n_terms; i++)
-    if (!check_ref(m, m->terms[i].str) || m->terms[i].stem >= m->n_stems) return BAD("model term %zu malformed", i);
+    if (!check_ref(m, m->terms[i].str) || m->terms[i].stem >= m->n_stems || m->terms[i].bm25 >= m->n_stems)
+      return BAD("model term %zu malformed", i);
   for (size_t i = 0; i < m->n_term_hash; i++)
     if (m->term_hash[i] > m->n_terms) return BAD("model term hash malformed");
   for (size_t i = 0; i < m->n_stem_hash; i++)
@@ -115,6 +116,14 @@ static int validate(jalon_model *m, jalon_error **err) {
     if (m->item_terms[i] >= m->n_terms) return BAD("model item term %zu malformed", i);
   for (size_t i = 0; i < m->n_stopwords; i++)
     if (m->stopwords[i] >= m->n_terms) return BAD("model stop-word %zu malformed", i);
+  for (size_t i = 0; i < m->n_readings; i++) {
+    const jm_reading *rd = &m->readings[i];
+    if (rd->term >= m->n_terms || (i && rd->term <= m->readings[i - 1].term) || !rd->count ||
+        rd->first > m->n_reading_terms || rd->count > m->n_reading_terms - rd->first)
+      return BAD("model reading %zu malformed", i);
+  }
+  for (size_t i = 0; i < m->n_reading_terms; i++)
+    if (m->reading_terms[i] >= m->n_terms) return BAD("model reading term %zu malformed", i);
   m->avg_doc_len = (float)(total / (double)m->n_fiches);
   if (!(m->avg_doc_len > 0)) m->avg_doc_len = 1;
   return 0;
@@ -168,6 +177,8 @@ static int parse(jalon_model *m, jalon_error **err) {
       {JM_S_CLEA_SRC, 1, (const void **)&m->clea_src, &m->n_clea_src},
       {JM_S_ITEM_CLEA, sizeof(uint32_t), (const void **)&m->item_clea, &m->n_item_clea},
       {JM_S_SOFT_SRC, 1, (const void **)&m->soft_src, &m->n_soft_src},
+      {JM_S_READINGS, sizeof(jm_reading), (const void **)&m->readings, &m->n_readings},
+      {JM_S_READING_TERMS, sizeof(uint32_t), (const void **)&m->reading_terms, &m->n_reading_terms},
   };
   jm_header h;
   int rc = ju_secfile_parse(m->base, m->size, JM_MAGIC, JM_FORMAT_MAJOR, m->path, "model", want,
@@ -321,6 +332,16 @@ int jm_is_stopword(const jalon_model *m, uint32_t term) {
     else hi = mid;
   }
   return lo < m->n_stopwords && m->stopwords[lo] == term;
+}
+
+const jm_reading *jm_find_reading(const jalon_model *m, uint32_t term) {
+  size_t lo = 0, hi = m->n_readings;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (m->readings[mid].term < term) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < m->n_readings && m->readings[lo].term == term ? &m->readings[lo] : NULL;
 }
 
 const char *jalon_model_path(const jalon_model *m) { return m ? m->path : NULL; }

@@ -55,6 +55,8 @@ struct jalon_model {
   int lazy_done;          /* 1: compiled (or failed: lazy_rc) */
   int lazy_rc;
   const uint32_t *item_term_first; size_t n_item_term_first;
+  const jm_reading *readings; size_t n_readings;
+  const uint32_t *reading_terms; size_t n_reading_terms;
   struct jq_set *cues;  /* compiled at open from cues_src */
   float avg_doc_len;
 };
@@ -66,6 +68,8 @@ static inline const char *jm_str(const jalon_model *m, uint32_t ref) { return m-
 uint32_t jm_find_term(const jalon_model *m, const char *s, size_t len);
 uint32_t jm_find_stem(const jalon_model *m, const char *s, size_t len);
 int jm_is_stopword(const jalon_model *m, uint32_t term);
+/* The reading of a term (models/text/readings.txt), or NULL. */
+const jm_reading *jm_find_reading(const jalon_model *m, uint32_t term);
 
 /* Compiles the CléA and soft-skill cue sets once (thread-safe); returns 0 or
  * the error of the first attempt. */
