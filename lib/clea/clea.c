@@ -470,6 +470,9 @@ int jk_soft_skills(const jalon_model *m, void *md, const jt_tokens *t, const cha
 
 #define MAX_TEXT_EV 4
 #define MAX_JOB_EV 3
+#define JOB_MIN_CORE 2     /* core competences of a fiche that imply a domain */
+#define JOB_MIN_SCORE 0.5  /* experience fiches read with less confidence imply nothing */
+#define JOB_MIN_SHARE 0.75 /* nor do those well behind the best one */
 
 int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *buf, size_t len,
                const size_t *tok_off, jalon_result *r) {
@@ -507,20 +510,49 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
     r->clea_ev[w++] = *e;
   }
   r->n_clea_ev = w;
-  /* 2. Jobs held: competences of the experience fiches, through the rules. */
+  /* 2. Jobs held: competences of the experience fiches, through the rules.
+   * Only what sets a job apart counts. The generic savoir-être ("faire
+   * preuve de rigueur", "travailler en équipe") and the work contexts sit on
+   * nearly every fiche: counted, every job implied every domain. So do the
+   * long tails of secondary items. A domain is implied by a fiche's core
+   * competences (coeur de métier) only, and by at least JOB_MIN_CORE of them:
+   * a cashier's encashing implies calculation, one safety protocol among
+   * twenty core items does not imply domain 7. The experience list also
+   * holds the next-nearest fiches of an experience clause ("caissière" →
+   * casino cashier, bureau de change…); only the fiches read with some
+   * confidence, and close to the best one, stand for the job held. */
+  double best = 0;
+  for (size_t e = 0; e < r->n_experience; e++)
+    if (r->experience[e].score > best) best = r->experience[e].score;
   for (size_t e = 0; e < r->n_experience; e++) {
+    double sc = r->experience[e].score;
+    if (sc < JOB_MIN_SCORE || sc < best * JOB_MIN_SHARE) continue;
     const jm_fiche *f = &m->fiches[r->experience[e].fiche];
-    for (uint32_t k = 0; k < f->item_count; k++) {
-      uint32_t item = m->fiche_items[f->item_first + k].item;
-      uint32_t mask = m->item_clea[item];
-      for (uint32_t sub = 0; mask && sub < m->n_clea_subs; sub++) {
-        if (!(mask >> sub & 1u)) continue;
-        int d = m->clea_subs[sub].domain - 1;
-        if (d < 0 || d >= JK_DOMAINS || ++jobs[d] > MAX_JOB_EV) continue;
-        jr_clea_ev ev = {(uint8_t)sub, 0, 1, (uint8_t)d, 0, 0, r->experience[e].fiche, item};
-        if (push_ev(r, ev)) return JALON_ENOMEM;
+    unsigned core[JK_DOMAINS] = {0};
+    for (int pass = 0; pass < 2; pass++)
+      for (uint32_t k = 0; k < f->item_count; k++) {
+        const jm_fiche_item *fi = &m->fiche_items[f->item_first + k];
+        uint32_t item = fi->item, kind = m->items[item].kind;
+        uint32_t mask = m->item_clea[item];
+        if (fi->core != JM_CORE_PRINCIPALE || (kind != JM_ITEM_SAVOIR_FAIRE && kind != JM_ITEM_SAVOIR)) continue;
+        /* Pass 0 counts the core items of each domain; pass 1 reports
+         * those of the domains that reach the minimum. A core item counts
+         * once per domain even when it names two of its sub-domains. */
+        unsigned seen = 0;
+        for (uint32_t sub = 0; mask && sub < m->n_clea_subs; sub++) {
+          if (!(mask >> sub & 1u)) continue;
+          int d = m->clea_subs[sub].domain - 1;
+          if (d < 0 || d >= JK_DOMAINS || (seen >> d & 1u)) continue;
+          seen |= 1u << d;
+          if (pass == 0) {
+            core[d]++;
+            continue;
+          }
+          if (core[d] < JOB_MIN_CORE || ++jobs[d] > MAX_JOB_EV) continue;
+          jr_clea_ev ev = {(uint8_t)sub, 0, 1, (uint8_t)d, 0, 0, r->experience[e].fiche, item};
+          if (push_ev(r, ev)) return JALON_ENOMEM;
+        }
       }
-    }
   }
   /* 3. Group evidence by domain; the text beats what jobs imply. */
   /* qsort's base must not be NULL, even for 0 elements (C11 7.22.5; UBSan). */
