@@ -160,7 +160,7 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
   /* Signs of holding and of need go to separate chunks: in one pass a match
    * hides any other starting inside it, and a need must never be hidden by
    * the skill it contains ("écrire un mail c'est dur"). */
-  pending pd[2];
+  pending pd[4]; /* has, need, frame, topic */
   memset(pd, 0, sizeof pd);
   for (const char *line = source; !rc && *line;) {
     const char *eol = strchr(line, '\n');
@@ -173,9 +173,11 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
     const char *f1 = field(p, end);
     size_t kl = (size_t)(f1 - p);
     int kind = kl == 3 && !strncmp(p, "has", 3) ? JK_HAS : kl == 4 && !strncmp(p, "need", 4) ? JK_NEED
-               : kl == 4 && !strncmp(p, "rule", 4) ? JK_RULE : kl == 3 && !strncmp(p, "sub", 3) ? 0 : -1;
+               : kl == 4 && !strncmp(p, "rule", 4) ? JK_RULE : kl == 3 && !strncmp(p, "sub", 3) ? 0
+               : kl == 5 && !strncmp(p, "frame", 5) ? JK_FRAME : kl == 5 && !strncmp(p, "topic", 5) ? JK_TOPIC : -1;
     if (kind < 0 || f1 == end) {
-      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: expected \"has|need|rule|sub<TAB>CODE<TAB>…\"", name, lineno);
+      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: expected \"has|need|rule|sub|frame|topic<TAB>CODE<TAB>…\"", name,
+                    lineno);
       break;
     }
     const char *c0 = f1 + 1, *c1 = field(c0, end);
@@ -190,6 +192,16 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
      * ("mon français est moyen"); rules must name a sub-domain. */
     int domain = code[0] >= '1' && code[0] <= '7' && !code[1] ? code[0] - '0' : 0;
     int sub = domain && kind != JK_RULE ? JK_DOMAIN_ONLY : find_sub(ud, code);
+    /* A frame belongs to no domain: its CODE says where its topic lies, and
+     * is kept in domain. */
+    if (kind == JK_FRAME) {
+      domain = !strcmp(code, ">") ? JK_AFTER : !strcmp(code, "<") ? JK_BEFORE : !strcmp(code, "<>") ? JK_AFTER | JK_BEFORE : 0;
+      sub = domain ? JK_DOMAIN_ONLY : -1;
+      if (!domain) {
+        rc = ju_error(err, JALON_EFORMAT, "%s:%zu: a frame's CODE is \">\", \"<\" or \"<>\"", name, lineno);
+        break;
+      }
+    }
     if (sub < 0) {
       rc = ju_error(err, JALON_EFORMAT, "%s:%zu: unknown CléA sub-domain \"%s\"", name, lineno, code);
       break;
@@ -222,7 +234,7 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
        * every text: JIT them (an optimisation; without it they still match). */
       if (kind == JK_RULE || at_open) (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     }
-    int w = kind == JK_NEED, nomem = ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p);
+    int w = kind == JK_NEED ? 1 : kind == JK_FRAME ? 2 : kind == JK_TOPIC ? 3 : 0, nomem = ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p);
     if (!nomem && kind != JK_RULE) nomem = pend(s, &pd[w], combine, pat, plen);
     if (!nomem && kind != JK_RULE && s->pf) {
       nomem = ju_reserve(&s->pf_index, &pf_cap, s->n + 1, sizeof *s->pf_index);
@@ -237,7 +249,7 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
     s->p[s->n++] = (jk_pattern){re, kind, sub, domain};
     if (kind != JK_RULE && pd[w].n == CHUNK) rc = flush_chunk(s, &pd[w], combine, &comb_cap, name, err);
   }
-  for (int w = 0; w < 2; w++) {
+  for (int w = 0; w < 4; w++) {
     if (!rc && pd[w].n) rc = flush_chunk(s, &pd[w], combine, &comb_cap, name, err);
     free(pd[w].alt);
   }
@@ -425,6 +437,132 @@ static int push_ev(jalon_result *r, jr_clea_ev ev) {
   return 0;
 }
 
+/* Is a frame of difficulty denied ("je n'ai aucun problème avec", "pas de
+ * souci avec", "j'ai jamais eu de mal à", "sans difficulté")? Closer than
+ * negated(): a frame often follows its topic ("rendre la monnaie sans
+ * l'écran je panique"), so the look-back stops at the subject of the frame
+ * and at the clause. A frame that opens on its own negation ("pas à l'aise",
+ * "n'y arrive pas") is what it says. */
+static int frame_denied(const jt_tokens *t, size_t tok) {
+  static const char *const own[] = {"pas", "jamais", "rien", "ne", "n'", "personne"};
+  static const char *const neg[] = {"ne", "n'", "pas", "jamais", "aucun", "aucune", "sans", "plus"};
+  static const char *const subj[] = {"je", "j'", "jai", "ca", "c'", "on", "il", "elle", "ils", "elles", "tu"};
+  for (size_t k = 0; k < sizeof own / sizeof *own; k++)
+    if (strcmp(jt_fold(t, tok), own[k]) == 0) return 0;
+  for (size_t back = 1; back <= 3 && back <= tok; back++) {
+    size_t i = tok - back;
+    if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
+    for (size_t k = 0; k < sizeof subj / sizeof *subj; k++)
+      if (strcmp(jt_fold(t, i), subj[k]) == 0) return 0;
+    for (size_t k = 0; k < sizeof neg / sizeof *neg; k++)
+      if (strcmp(jt_fold(t, i), neg[k]) == 0) return 1;
+  }
+  return 0;
+}
+
+/* Do tokens (a, b] hold a sentence end or a word of contrast? "l'oral ça
+ * va mais l'écrit c'est dur": the difficulty is the writing's alone. */
+static int apart(const jt_tokens *t, size_t a, size_t b) {
+  static const char *const contrast[] = {"mais", "sauf", "contre", "cependant", "pourtant", "neanmoins", "tandis"};
+  for (size_t i = a + 1; i <= b; i++) {
+    if (t->v[i].sep >= JT_SEP_STOP) return 1;
+    for (size_t k = 0; k < sizeof contrast / sizeof *contrast; k++)
+      if (strcmp(jt_fold(t, i), contrast[k]) == 0) return 1;
+  }
+  return 0;
+}
+
+/* A frame or a topic found in the text, in tokens [lo, last]. Signs of
+ * holding stand as topics too: "rendre la monnaie sans l'écran je panique". */
+typedef struct jk_mark {
+  size_t lo, last;
+  int kind; /* JK_FRAME or JK_TOPIC */
+  int dir;  /* frames: JK_AFTER | JK_BEFORE */
+  int d;    /* topics: domain index */
+  int sub;  /* JK_SHADOWED: a topic inside a longer topic of another domain */
+  int topic; /* a topic line, not a sign of holding */
+} jk_mark;
+
+#define JK_SHADOWED (-1)
+
+#define MAX_MARKS 128   /* frames and topics kept per text; more are dropped */
+#define FRAME_AFTER 4   /* words at most between a frame and the topic after it ("du mal avec les chiffres") */
+#define FRAME_BEFORE 7  /* and the topic before it ("lire les papiers de la caf c'est dur") */
+#define FRAME_CHAIN 2   /* and between topics in a row ("les maths et l'ordi c'est pas pour moi") */
+
+static int cmp_mark(const void *a, const void *b) {
+  const jk_mark *x = a, *y = b;
+  if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
+  if (x->last != y->last) return x->last > y->last ? -1 : 1;
+  if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+  return x->d < y->d ? -1 : x->d > y->d;
+}
+
+/* Can topic o be reached from the frame or the topic ending at token
+ * `from` (after it) or starting at `from` (before it), within gap words? */
+static int reaches(const jt_tokens *t, const jk_mark *o, size_t from, int after, size_t gap) {
+  if (after) return o->lo > from && o->lo - from - 1 <= gap && !apart(t, from, o->lo);
+  return o->last < from && from - o->last - 1 <= gap && !apart(t, o->last, from);
+}
+
+/* Between the topic reached last and the next one (tokens (a, b)), a chain
+ * goes on only through a coordination: "l'ordi et les chiffres", "la TVA,
+ * les mètres carrés". The frame itself (first) reaches any word. */
+static int chained(const jt_tokens *t, size_t a, size_t b, int first) {
+  if (first) return 1;
+  for (size_t i = a + 1; i <= b && i < t->n; i++) {
+    if (t->v[i].sep == JT_SEP_COMMA) return 1;
+    if (i < b && (!strcmp(jt_fold(t, i), "et") || !strcmp(jt_fold(t, i), "ou") || !strcmp(jt_fold(t, i), "ni")))
+      return 1;
+  }
+  return 0;
+}
+
+/* Pairs each frame with the topics on its side, near and in the same
+ * sentence: a need for each domain it reaches, spanning both. A topic
+ * reached passes the reach on to the next one ("du mal avec l'ordi et avec
+ * les chiffres", "les maths et l'ordinateur c'est pas pour moi"). A topic
+ * inside a longer one of another domain is that one's word ("les mots de
+ * passe" is not about words, "les règles de trois" not about rules). */
+static int pair_frames(jk_mark *mk, size_t n, const jt_tokens *t, jalon_result *r) {
+  if (n > 1) qsort(mk, n, sizeof *mk, cmp_mark);
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < n && mk[i].kind == JK_TOPIC && mk[i].sub != JK_SHADOWED; k++)
+      if (k != i && mk[k].kind == JK_TOPIC && mk[k].topic && mk[i].topic && mk[k].d != mk[i].d &&
+          mk[k].lo <= mk[i].lo && mk[i].last <= mk[k].last && mk[k].last - mk[k].lo > mk[i].last - mk[i].lo)
+        mk[i].sub = JK_SHADOWED;
+  for (size_t i = 0; i < n; i++) {
+    const jk_mark *f = &mk[i];
+    if (f->kind != JK_FRAME || frame_denied(t, f->lo)) continue;
+    unsigned done = 0;
+    for (int after = 1; after >= 0; after--) {
+      if (!(f->dir & (after ? JK_AFTER : JK_BEFORE))) continue;
+      size_t from = after ? f->last : f->lo, gap = after ? FRAME_AFTER : FRAME_BEFORE;
+      for (size_t step = 0; step < n; step++) {
+        const jk_mark *o = &mk[after ? step : n - 1 - step];
+        if (o->kind != JK_TOPIC || o->sub == JK_SHADOWED) continue;
+        /* Overlapping the frame ("galère en informatique" read both ways)
+         * or reached from it or from the topic reached before. */
+        int overlap = o->lo <= f->last && f->lo <= o->last;
+        if (!overlap && !reaches(t, o, from, after, gap)) continue;
+        if (!overlap && !chained(t, after ? from : o->last, after ? o->lo : from, from == (after ? f->last : f->lo)))
+          continue;
+        if (!overlap) {
+          from = after ? (o->last > from ? o->last : from) : (o->lo < from ? o->lo : from);
+          gap = FRAME_CHAIN;
+        }
+        if (done >> o->d & 1u) continue;
+        done |= 1u << o->d;
+        size_t lo = f->lo < o->lo ? f->lo : o->lo, last = f->last > o->last ? f->last : o->last;
+        jr_clea_ev ev = {(uint8_t)o->sub, 1, 0, (uint8_t)o->d, t->v[lo].start, t->v[last].end, 0, 0};
+        if (push_ev(r, ev)) return JALON_ENOMEM;
+      }
+    }
+  }
+  return 0;
+}
+
+
 /* pad holds the domain; the rest makes the order independent of qsort. */
 static int cmp_ev(const void *a, const void *b) {
   const jr_clea_ev *x = a, *y = b;
@@ -480,21 +618,31 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
   if (!s || !m->n_clea_subs) return 0;
   r->has_clea = 1;
   unsigned text_has[JK_DOMAINS] = {0}, text_need[JK_DOMAINS] = {0}, jobs[JK_DOMAINS] = {0};
-  /* 1. Text: the has/need patterns, chunk after chunk (see struct jk_set). */
-  size_t a, b;
+  /* 1. Text: the has/need patterns, chunk after chunk (see struct jk_set),
+   * then the frames of difficulty paired with the topics near them. */
+  jk_mark marks[MAX_MARKS];
+  size_t n_marks = 0, a, b;
   scan sc;
   scan_init(&sc, s, md, buf, len);
   const jk_pattern *p;
   while ((p = scan_next(&sc, &a, &b)) != NULL) {
     size_t lo = token_at(tok_off, t->n, a), last = lo;
     while (last + 1 < t->n && tok_off[last + 1] < b) last++;
+    if (p->kind == JK_FRAME) {
+      if (n_marks < MAX_MARKS) marks[n_marks++] = (jk_mark){lo, last, JK_FRAME, p->domain, 0, JK_DOMAIN_ONLY, 0};
+      continue;
+    }
     int need = p->kind == JK_NEED || negated(t, lo);
     int d = p->sub == JK_DOMAIN_ONLY ? p->domain - 1 : m->clea_subs[p->sub].domain - 1;
+    if (d >= 0 && d < JK_DOMAINS && (p->kind == JK_TOPIC || p->kind == JK_HAS) && !need && n_marks < MAX_MARKS)
+      marks[n_marks++] = (jk_mark){lo, last, JK_TOPIC, 0, d, p->sub, p->kind == JK_TOPIC};
+    if (p->kind == JK_TOPIC) continue;
     if (d >= 0 && d < JK_DOMAINS && t->n) {
       jr_clea_ev ev = {(uint8_t)p->sub, (uint8_t)need, 0, (uint8_t)d, t->v[lo].start, t->v[last].end, 0, 0};
       if (push_ev(r, ev)) return JALON_ENOMEM;
     }
   }
+  if (pair_frames(marks, n_marks, t, r)) return JALON_ENOMEM;
   /* A sign of need that contains a sign of holding ("rendre la monnaie c'est
    * dur pour moi") is a need only; then count and cap per domain. */
   size_t w = 0;
