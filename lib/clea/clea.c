@@ -247,7 +247,11 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
       break;
     }
     s->p[s->n++] = (jk_pattern){re, kind, sub, domain};
-    if (kind != JK_RULE && pd[w].n == CHUNK) rc = flush_chunk(s, &pd[w], combine, &comb_cap, name, err);
+    /* Each frame and topic line is a chunk of its own: a topic must not hide
+     * another domain's topic inside it ("les mots" / "mots de passe"), nor a
+     * frame read one way a frame read the other. */
+    if (kind != JK_RULE && (pd[w].n == CHUNK || kind == JK_FRAME || kind == JK_TOPIC))
+      rc = flush_chunk(s, &pd[w], combine, &comb_cap, name, err);
   }
   for (int w = 0; w < 4; w++) {
     if (!rc && pd[w].n) rc = flush_chunk(s, &pd[w], combine, &comb_cap, name, err);
@@ -416,11 +420,18 @@ uint32_t jk_rules_mask(const jk_set *s, const char *folded, size_t len, void *md
 static int negated(const jt_tokens *t, size_t tok) {
   static const char *const neg[] = {"ne", "n'", "pas", "jamais", "aucun", "aucune", "sans", "nul", "nulle"};
   static const char *const stop[] = {"et", "mais", "ou", "puis", "car", "donc"};
+  /* "aucun souci avec excel", "pas de problème pour rendre la monnaie",
+   * "jamais eu de mal à apprendre": the negation denies the difficulty, not
+   * the skill after it. */
+  static const char *const idiom[] = {"souci",  "soucis",     "probleme", "problemes", "difficulte",
+                                      "difficultes", "mal", "peur",     "crainte",   "hesite"};
   for (size_t back = 1; back <= 4 && back <= tok; back++) {
     size_t i = tok - back;
     if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
     for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
       if (strcmp(jt_fold(t, i), stop[k]) == 0) return 0;
+    for (size_t k = 0; k < sizeof idiom / sizeof *idiom; k++)
+      if (strcmp(jt_fold(t, i), idiom[k]) == 0) return 0;
     for (size_t k = 0; k < sizeof neg / sizeof *neg; k++)
       if (strcmp(jt_fold(t, i), neg[k]) == 0) {
         /* "je ne gère plus la caisse": no longer, not unable. */
@@ -441,19 +452,25 @@ static int push_ev(jalon_result *r, jr_clea_ev ev) {
  * souci avec", "j'ai jamais eu de mal à", "sans difficulté")? Closer than
  * negated(): a frame often follows its topic ("rendre la monnaie sans
  * l'écran je panique"), so the look-back stops at the subject of the frame
- * and at the clause. A frame that opens on its own negation ("pas à l'aise",
- * "n'y arrive pas") is what it says. */
-static int frame_denied(const jt_tokens *t, size_t tok) {
-  static const char *const own[] = {"pas", "jamais", "rien", "ne", "n'", "personne"};
+ * and at the clause. A frame that holds its own negation ("pas à l'aise",
+ * "n'y arrive pas", "ne comprends pas") is what it says: the "ne" before it
+ * is part of that negation. */
+static int frame_denied(const jt_tokens *t, size_t lo, size_t last) {
+  static const char *const own[] = {"pas", "jamais", "rien", "plus", "personne", "aucun", "aucune"};
   static const char *const neg[] = {"ne", "n'", "pas", "jamais", "aucun", "aucune", "sans", "plus"};
   static const char *const subj[] = {"je", "j'", "jai", "ca", "c'", "on", "il", "elle", "ils", "elles", "tu"};
-  for (size_t k = 0; k < sizeof own / sizeof *own; k++)
-    if (strcmp(jt_fold(t, tok), own[k]) == 0) return 0;
-  for (size_t back = 1; back <= 3 && back <= tok; back++) {
-    size_t i = tok - back;
+  int has_own = 0;
+  for (size_t i = lo; i <= last && i < t->n && !has_own; i++)
+    for (size_t k = 0; k < sizeof own / sizeof *own; k++) has_own |= strcmp(jt_fold(t, i), own[k]) == 0;
+  if (has_own && (!strcmp(jt_fold(t, lo), "pas") || !strcmp(jt_fold(t, lo), "jamais") || !strcmp(jt_fold(t, lo), "rien") ||
+                  !strcmp(jt_fold(t, lo), "ne") || !strcmp(jt_fold(t, lo), "n'")))
+    return 0;
+  for (size_t back = 1; back <= 3 && back <= lo; back++) {
+    size_t i = lo - back;
     if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
     for (size_t k = 0; k < sizeof subj / sizeof *subj; k++)
       if (strcmp(jt_fold(t, i), subj[k]) == 0) return 0;
+    if (has_own && (!strcmp(jt_fold(t, i), "ne") || !strcmp(jt_fold(t, i), "n'"))) continue;
     for (size_t k = 0; k < sizeof neg / sizeof *neg; k++)
       if (strcmp(jt_fold(t, i), neg[k]) == 0) return 1;
   }
@@ -506,16 +523,18 @@ static int reaches(const jt_tokens *t, const jk_mark *o, size_t from, int after,
 }
 
 /* Between the topic reached last and the next one (tokens (a, b)), a chain
- * goes on only through a coordination: "l'ordi et les chiffres", "la TVA,
- * les mètres carrés". The frame itself (first) reaches any word. */
-static int chained(const jt_tokens *t, size_t a, size_t b, int first) {
-  if (first) return 1;
-  for (size_t i = a + 1; i <= b && i < t->n; i++) {
-    if (t->v[i].sep == JT_SEP_COMMA) return 1;
-    if (i < b && (!strcmp(jt_fold(t, i), "et") || !strcmp(jt_fold(t, i), "ou") || !strcmp(jt_fold(t, i), "ni")))
-      return 1;
+ * goes on only through small words: "l'ordi et les chiffres", "la TVA, les
+ * mètres carrés", "rédiger un mail". */
+static int chained(const jt_tokens *t, size_t a, size_t b) {
+  static const char *const small[] = {"et", "ou", "ni", "les", "le", "la", "l'", "des", "de", "du", "d'", "avec", "en",
+                                      "sur", "pour", "a", "au", "aux", "un", "une", "mes", "mon", "ma", "ses", "son",
+                                      "sa", "puis", "aussi", "surtout", "meme", "comme", "dans"};
+  for (size_t i = a + 1; i < b && i < t->n; i++) {
+    int ok = 0;
+    for (size_t k = 0; k < sizeof small / sizeof *small && !ok; k++) ok = strcmp(jt_fold(t, i), small[k]) == 0;
+    if (!ok) return 0;
   }
-  return 0;
+  return 1;
 }
 
 /* Pairs each frame with the topics on its side, near and in the same
@@ -533,28 +552,31 @@ static int pair_frames(jk_mark *mk, size_t n, const jt_tokens *t, jalon_result *
         mk[i].sub = JK_SHADOWED;
   for (size_t i = 0; i < n; i++) {
     const jk_mark *f = &mk[i];
-    if (f->kind != JK_FRAME || frame_denied(t, f->lo)) continue;
+    if (f->kind != JK_FRAME) continue;
+    /* A denied difficulty says the person holds it: "je n'ai aucun souci
+     * avec l'informatique", "jamais eu de mal à apprendre". */
+    int need = !frame_denied(t, f->lo, f->last);
     unsigned done = 0;
     for (int after = 1; after >= 0; after--) {
       if (!(f->dir & (after ? JK_AFTER : JK_BEFORE))) continue;
-      size_t from = after ? f->last : f->lo, gap = after ? FRAME_AFTER : FRAME_BEFORE;
+      size_t edge = after ? f->last : f->lo, from = edge;
       for (size_t step = 0; step < n; step++) {
         const jk_mark *o = &mk[after ? step : n - 1 - step];
         if (o->kind != JK_TOPIC || o->sub == JK_SHADOWED) continue;
-        /* Overlapping the frame ("galère en informatique" read both ways)
-         * or reached from it or from the topic reached before. */
+        /* Overlapping the frame ("galère en informatique" read both ways),
+         * the nearest topic on its side, or next to the topic reached
+         * before: "pas de souci avec les chiffres, je faisais la caisse
+         * tout seul" says nothing of working alone. */
         int overlap = o->lo <= f->last && f->lo <= o->last;
-        if (!overlap && !reaches(t, o, from, after, gap)) continue;
-        if (!overlap && !chained(t, after ? from : o->last, after ? o->lo : from, from == (after ? f->last : f->lo)))
-          continue;
-        if (!overlap) {
-          from = after ? (o->last > from ? o->last : from) : (o->lo < from ? o->lo : from);
-          gap = FRAME_CHAIN;
-        }
+        int near = from == edge && reaches(t, o, edge, after, after ? FRAME_AFTER : FRAME_BEFORE);
+        int next = from != edge && reaches(t, o, from, after, FRAME_CHAIN) &&
+                   chained(t, after ? from : o->last, after ? o->lo : from);
+        if (!overlap && !near && !next) continue;
+        if (!overlap) from = after ? (o->last > from ? o->last : from) : (o->lo < from ? o->lo : from);
         if (done >> o->d & 1u) continue;
         done |= 1u << o->d;
         size_t lo = f->lo < o->lo ? f->lo : o->lo, last = f->last > o->last ? f->last : o->last;
-        jr_clea_ev ev = {(uint8_t)o->sub, 1, 0, (uint8_t)o->d, t->v[lo].start, t->v[last].end, 0, 0};
+        jr_clea_ev ev = {(uint8_t)o->sub, (uint8_t)need, 0, (uint8_t)o->d, t->v[lo].start, t->v[last].end, 0, 0};
         if (push_ev(r, ev)) return JALON_ENOMEM;
       }
     }
@@ -632,7 +654,8 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
       if (n_marks < MAX_MARKS) marks[n_marks++] = (jk_mark){lo, last, JK_FRAME, p->domain, 0, JK_DOMAIN_ONLY, 0};
       continue;
     }
-    int need = p->kind == JK_NEED || negated(t, lo);
+    /* A topic is only words: its frame says which way it goes. */
+    int need = p->kind == JK_NEED || (p->kind == JK_HAS && negated(t, lo));
     int d = p->sub == JK_DOMAIN_ONLY ? p->domain - 1 : m->clea_subs[p->sub].domain - 1;
     if (d >= 0 && d < JK_DOMAINS && (p->kind == JK_TOPIC || p->kind == JK_HAS) && !need && n_marks < MAX_MARKS)
       marks[n_marks++] = (jk_mark){lo, last, JK_TOPIC, 0, d, p->sub, p->kind == JK_TOPIC};
