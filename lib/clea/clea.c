@@ -207,6 +207,11 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
       break;
     }
     if (kind == 0) continue; /* "sub" lines document the sub-domains */
+    /* scan_next skips the topics when no frame came before them. */
+    if (kind == JK_FRAME && jk_set_count(s, JK_TOPIC)) {
+      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: frame lines must come before the topic lines", name, lineno);
+      break;
+    }
     if (c1 == end) {
       rc = ju_error(err, JALON_EFORMAT, "%s:%zu: pattern missing", name, lineno);
       break;
@@ -298,6 +303,7 @@ typedef struct scan {
   uint32_t cand[CHUNK];
   uint64_t where[CHUNK];       /* each one's groups of clauses (prefilter) */
   size_t at[CHUNK], to[CHUNK]; /* each one's next match at or after off, at = NONE if none */
+  size_t frames;               /* frame matches returned so far */
 } scan;
 
 static void scan_init(scan *sc, const jk_set *s, jk_md *md, const char *buf, size_t len) {
@@ -341,9 +347,21 @@ static void find(scan *sc, size_t k) {
 static const jk_pattern *scan_next(scan *sc, size_t *start, size_t *end) {
   const jk_set *s = sc->s;
   while (sc->c < s->n_chunks) {
+    /* A topic is only read next to a frame, and the frames come first in
+     * the file (so in chunk order): with none in the text, the topics,
+     * whose words are common, need not run at all. */
+    if (!sc->frames && s->p[s->order[sc->c ? s->chunk_end[sc->c - 1] : 0]].kind == JK_TOPIC) {
+      sc->c++;
+      sc->open = 0;
+      sc->off = 0;
+      continue;
+    }
     if (!s->pf) {
       const jk_pattern *p = next_match(s, s->combined[sc->c], sc->md->md, sc->buf, sc->len, &sc->off, start, end);
-      if (p) return p;
+      if (p) {
+        sc->frames += p->kind == JK_FRAME;
+        return p;
+      }
       sc->c++;
       sc->off = 0;
       continue;
@@ -379,6 +397,7 @@ static const jk_pattern *scan_next(scan *sc, size_t *start, size_t *end) {
     sc->off = *end > sc->off ? *end : sc->off + 1;
     for (size_t k = 0; k < sc->nc; k++)
       if (sc->at[k] != NONE && sc->at[k] < sc->off) find(sc, k);
+    sc->frames += p->kind == JK_FRAME;
     return p;
   }
   return NULL;
