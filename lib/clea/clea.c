@@ -461,6 +461,24 @@ static int negated(const jt_tokens *t, size_t tok) {
   return 0;
 }
 
+/* "je voudrais passer le CACES", "il faudrait que je fasse l'HACCP": a
+ * skill named in a wish is not held (nor, by that alone, lacking). The
+ * look-back stops at the clause, like negated(). */
+static int aspired(const jt_tokens *t, size_t tok) {
+  static const char *const wish[] = {"voudrais", "voudrait", "aimerais", "aimerait", "souhaite", "souhaiterais",
+                                     "faudrait", "envisage", "reve", "veux", "voulais", "espere"};
+  static const char *const stop[] = {"et", "mais", "ou", "puis", "car", "donc"};
+  for (size_t back = 1; back <= 5 && back <= tok; back++) {
+    size_t i = tok - back;
+    if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
+    for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
+      if (strcmp(jt_fold(t, i), stop[k]) == 0) return 0;
+    for (size_t k = 0; k < sizeof wish / sizeof *wish; k++)
+      if (strcmp(jt_fold(t, i), wish[k]) == 0) return 1;
+  }
+  return 0;
+}
+
 static int push_ev(jalon_result *r, jr_clea_ev ev) {
   if (ju_reserve(&r->clea_ev, &r->clea_ev_cap, r->n_clea_ev + 1, sizeof *r->clea_ev)) return JALON_ENOMEM;
   r->clea_ev[r->n_clea_ev++] = ev;
@@ -678,7 +696,7 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
     int d = p->sub == JK_DOMAIN_ONLY ? p->domain - 1 : m->clea_subs[p->sub].domain - 1;
     if (d >= 0 && d < JK_DOMAINS && (p->kind == JK_TOPIC || p->kind == JK_HAS) && !need && n_marks < MAX_MARKS)
       marks[n_marks++] = (jk_mark){lo, last, JK_TOPIC, 0, d, p->sub, p->kind == JK_TOPIC};
-    if (p->kind == JK_TOPIC) continue;
+    if (p->kind == JK_TOPIC || (p->kind == JK_HAS && !need && aspired(t, lo))) continue;
     if (d >= 0 && d < JK_DOMAINS && t->n) {
       jr_clea_ev ev = {(uint8_t)p->sub, (uint8_t)need, 0, (uint8_t)d, t->v[lo].start, t->v[last].end, 0, 0};
       if (push_ev(r, ev)) return JALON_ENOMEM;
