@@ -461,12 +461,12 @@ static int negated(const jt_tokens *t, size_t tok) {
   return 0;
 }
 
-/* "je voudrais passer le CACES", "il faudrait que je fasse l'HACCP": a
- * skill named in a wish is not held (nor, by that alone, lacking). The
+/* "je voudrais passer le CACES", "il faudrait que je fasse l'HACCP", "je
+ * cherche un travail de nuit": a skill named in a wish is not held (nor, by that alone, lacking). The
  * look-back stops at the clause, like negated(). */
 static int aspired(const jt_tokens *t, size_t tok) {
   static const char *const wish[] = {"voudrais", "voudrait", "aimerais", "aimerait", "souhaite", "souhaiterais",
-                                     "faudrait", "envisage", "reve", "veux", "voulais", "espere"};
+                                     "faudrait", "envisage", "reve", "veux", "voulais", "espere", "cherche", "recherche"};
   static const char *const stop[] = {"et", "mais", "ou", "puis", "car", "donc"};
   for (size_t back = 1; back <= 5 && back <= tok; back++) {
     size_t i = tok - back;
