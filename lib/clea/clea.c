@@ -542,7 +542,7 @@ typedef struct jk_mark {
 #define MAX_MARKS 128   /* frames and topics kept per text; more are dropped */
 #define FRAME_AFTER 4   /* words at most between a frame and the topic after it ("du mal avec les chiffres") */
 #define FRAME_BEFORE 7  /* and the topic before it ("lire les papiers de la caf c'est dur") */
-#define FRAME_CHAIN 2   /* and between topics in a row ("les maths et l'ordi c'est pas pour moi") */
+#define FRAME_CHAIN 3   /* and between topics in a row ("les maths et l'ordi c'est pas pour moi") */
 
 static int cmp_mark(const void *a, const void *b) {
   const jk_mark *x = a, *y = b;
