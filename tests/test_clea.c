@@ -99,6 +99,7 @@ Test(clea, test_clea_a_denied_difficulty_is_a_skill) {
   cr_expect_eq(status("je n'ai aucun problème avec les chiffres", MATHS), JALON_CLEA_ACQUIRED);
   cr_expect_eq(status("pas de souci avec excel", DIGITAL), JALON_CLEA_ACQUIRED);
   cr_expect_neq(status("je ne suis pas perdu avec internet", DIGITAL), JALON_CLEA_TO_DEVELOP);
+  cr_expect_eq(status("je n'ai jamais eu peur de l'informatique", DIGITAL), JALON_CLEA_ACQUIRED);
 }
 
 Test(clea, test_clea_a_frame_stops_at_a_contrast_and_at_the_sentence) {
@@ -107,6 +108,9 @@ Test(clea, test_clea_a_frame_stops_at_a_contrast_and_at_the_sentence) {
   cr_expect_neq(jalon_result_clea_status(r, MATHS), JALON_CLEA_TO_DEVELOP);
   jalon_result_free(r);
   cr_expect_eq(status("je fais les plannings de l'équipe. le métier est dur", MATHS), JALON_CLEA_ACQUIRED);
+  cr_expect_neq(status("je gère les plannings, c'est parfois compliqué mais j'y arrive toujours", MATHS),
+                JALON_CLEA_TO_DEVELOP);
+  cr_expect_eq(status("les plannings c'est compliqué mais j'y arrive pas", MATHS), JALON_CLEA_TO_DEVELOP);
 }
 
 Test(clea, test_clea_a_frame_alone_is_no_need) {

@@ -514,6 +514,23 @@ static int frame_denied(const jt_tokens *t, size_t lo, size_t last) {
   return 0;
 }
 
+/* "c'est parfois compliqué mais j'y arrive toujours": a difficulty
+ * overcome right after it says nothing either way. */
+static int overcome(const jt_tokens *t, size_t last) {
+  static const char *const done[] = {"arrive", "arrivais", "sors", "gere", "debrouille", "reussis", "maitrise"};
+  static const char *const neg[] = {"pas", "jamais", "plus", "rien", "mal"};
+  if (last + 1 >= t->n || strcmp(jt_fold(t, last + 1), "mais") || t->v[last + 1].sep >= JT_SEP_STOP) return 0;
+  for (size_t i = last + 2; i < t->n && i <= last + 5 && t->v[i].sep < JT_SEP_STOP; i++)
+    for (size_t k = 0; k < sizeof done / sizeof *done; k++)
+      if (!strcmp(jt_fold(t, i), done[k])) {
+        for (size_t j = i + 1; j < t->n && j <= i + 2 && t->v[j].sep < JT_SEP_COMMA; j++)
+          for (size_t q = 0; q < sizeof neg / sizeof *neg; q++)
+            if (!strcmp(jt_fold(t, j), neg[q])) return 0;
+        return 1;
+      }
+  return 0;
+}
+
 /* Do tokens (a, b] hold a sentence end or a word of contrast? "l'oral ça
  * va mais l'écrit c'est dur": the difficulty is the writing's alone. */
 static int apart(const jt_tokens *t, size_t a, size_t b) {
@@ -589,7 +606,7 @@ static int pair_frames(jk_mark *mk, size_t n, const jt_tokens *t, jalon_result *
         mk[i].sub = JK_SHADOWED;
   for (size_t i = 0; i < n; i++) {
     const jk_mark *f = &mk[i];
-    if (f->kind != JK_FRAME) continue;
+    if (f->kind != JK_FRAME || overcome(t, f->last)) continue;
     /* A denied difficulty says the person holds it: "je n'ai aucun souci
      * avec l'informatique", "jamais eu de mal à apprendre". */
     int need = !frame_denied(t, f->lo, f->last);
@@ -702,10 +719,25 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
       if (push_ev(r, ev)) return JALON_ENOMEM;
     }
   }
+  size_t n_scanned = r->n_clea_ev;
   if (pair_frames(marks, n_marks, t, r)) return JALON_ENOMEM;
+  /* A need line whose own look-behind missed a negation ("jamais eu peur de
+   * l'informatique": "eu" hides "jamais") yields to a frame read as denied
+   * over the same words. */
+  size_t w = 0;
+  for (size_t i = 0; i < r->n_clea_ev; i++) {
+    const jr_clea_ev *e = &r->clea_ev[i];
+    int drop = 0;
+    for (size_t k = n_scanned; k < r->n_clea_ev && i < n_scanned && e->need && !drop; k++) {
+      const jr_clea_ev *o = &r->clea_ev[k];
+      drop = !o->need && o->pad == e->pad && o->start < e->end && e->start < o->end;
+    }
+    if (!drop) r->clea_ev[w++] = *e;
+  }
+  r->n_clea_ev = w;
   /* A sign of need that contains a sign of holding ("rendre la monnaie c'est
    * dur pour moi") is a need only; then count and cap per domain. */
-  size_t w = 0;
+  w = 0;
   for (size_t i = 0; i < r->n_clea_ev; i++) {
     const jr_clea_ev *e = &r->clea_ev[i];
     int drop = 0;
