@@ -359,7 +359,8 @@ static size_t read_patterns(const char *src, int cues, const char **pat, size_t 
       while (p < end && *p != ' ' && *p != '\t') p++;
       while (p < end && (*p == ' ' || *p == '\t')) p++;
     } else {
-      if (strncmp(p, "has\t", 4) && strncmp(p, "need\t", 5)) continue;
+      if (strncmp(p, "has\t", 4) && strncmp(p, "need\t", 5) && strncmp(p, "frame\t", 6) && strncmp(p, "topic\t", 6))
+        continue;
       p = strchr(p, '\t') + 1;
       p = strchr(p, '\t') + 1;
     }
