@@ -195,7 +195,10 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
     /* A frame belongs to no domain: its CODE says where its topic lies, and
      * is kept in domain. */
     if (kind == JK_FRAME) {
-      domain = !strcmp(code, ">") ? JK_AFTER : !strcmp(code, "<") ? JK_BEFORE : !strcmp(code, "<>") ? JK_AFTER | JK_BEFORE : 0;
+      domain = !strcmp(code, ">")    ? JK_AFTER
+               : !strcmp(code, "<")  ? JK_BEFORE
+               : !strcmp(code, "<>") ? JK_AFTER | JK_BEFORE
+                                     : 0;
       sub = domain ? JK_DOMAIN_ONLY : -1;
       if (!domain) {
         rc = ju_error(err, JALON_EFORMAT, "%s:%zu: a frame's CODE is \">\", \"<\" or \"<>\"", name, lineno);
@@ -239,7 +242,8 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
        * every text: JIT them (an optimisation; without it they still match). */
       if (kind == JK_RULE || at_open) (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     }
-    int w = kind == JK_NEED ? 1 : kind == JK_FRAME ? 2 : kind == JK_TOPIC ? 3 : 0, nomem = ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p);
+    int w = kind == JK_NEED ? 1 : kind == JK_FRAME ? 2 : kind == JK_TOPIC ? 3 : 0;
+    int nomem = ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p);
     if (!nomem && kind != JK_RULE) nomem = pend(s, &pd[w], combine, pat, plen);
     if (!nomem && kind != JK_RULE && s->pf) {
       nomem = ju_reserve(&s->pf_index, &pf_cap, s->n + 1, sizeof *s->pf_index);
@@ -465,8 +469,9 @@ static int negated(const jt_tokens *t, size_t tok) {
  * cherche un travail de nuit": a skill named in a wish is not held (nor, by that alone, lacking). The
  * look-back stops at the clause, like negated(). */
 static int aspired(const jt_tokens *t, size_t tok) {
-  static const char *const wish[] = {"voudrais", "voudrait", "aimerais", "aimerait", "souhaite", "souhaiterais",
-                                     "faudrait", "envisage", "reve", "veux", "voulais", "espere", "cherche", "recherche"};
+  static const char *const wish[] = {"voudrais", "voudrait", "aimerais",  "aimerait", "souhaite",
+                                     "souhaiterais", "faudrait", "envisage", "reve",     "veux",
+                                     "voulais",  "espere",   "cherche",  "recherche"};
   static const char *const stop[] = {"et", "mais", "ou", "puis", "car", "donc"};
   for (size_t back = 1; back <= 5 && back <= tok; back++) {
     size_t i = tok - back;
@@ -499,8 +504,9 @@ static int frame_denied(const jt_tokens *t, size_t lo, size_t last) {
   int has_own = 0;
   for (size_t i = lo; i <= last && i < t->n && !has_own; i++)
     for (size_t k = 0; k < sizeof own / sizeof *own; k++) has_own |= strcmp(jt_fold(t, i), own[k]) == 0;
-  if (has_own && (!strcmp(jt_fold(t, lo), "pas") || !strcmp(jt_fold(t, lo), "jamais") || !strcmp(jt_fold(t, lo), "rien") ||
-                  !strcmp(jt_fold(t, lo), "ne") || !strcmp(jt_fold(t, lo), "n'")))
+  const char *first = jt_fold(t, lo);
+  if (has_own && (!strcmp(first, "pas") || !strcmp(first, "jamais") || !strcmp(first, "rien") || !strcmp(first, "ne") ||
+                  !strcmp(first, "n'")))
     return 0;
   for (size_t back = 1; back <= 3 && back <= lo; back++) {
     size_t i = lo - back;
@@ -637,7 +643,6 @@ static int pair_frames(jk_mark *mk, size_t n, const jt_tokens *t, jalon_result *
   }
   return 0;
 }
-
 
 /* pad holds the domain; the rest makes the order independent of qsort. */
 static int cmp_ev(const void *a, const void *b) {
