@@ -31,7 +31,7 @@ static jalon_result *diag(const char *t) {
   return r;
 }
 
-enum { FRENCH = 1, MATHS = 2, DIGITAL = 3 };
+enum { FRENCH = 1, MATHS = 2, DIGITAL = 3, TEAM = 4, AUTONOMY = 5, SAFETY = 7 };
 
 Test(clea, test_clea_profile_has_seven_labelled_domains) {
   jalon_result *r = diag("bonjour");
@@ -73,6 +73,87 @@ Test(clea, test_clea_the_text_beats_what_jobs_imply) {
   jalon_result *r = diag("caissière depuis 6 ans mais rendre la monnaie c'est dur pour moi");
   cr_expect_eq(jalon_result_clea_status(r, MATHS), JALON_CLEA_TO_DEVELOP);
   jalon_result_free(r);
+}
+
+static int status(const char *text, int d) {
+  jalon_result *r = diag(text);
+  int st = jalon_result_clea_status(r, d);
+  jalon_result_free(r);
+  return st;
+}
+
+Test(clea, test_clea_a_frame_of_difficulty_near_a_topic_is_a_need) {
+  cr_expect_eq(status("je galère un peu avec les pourcentages", MATHS), JALON_CLEA_TO_DEVELOP);
+  cr_expect_eq(status("les applis sur le téléphone je suis vite perdue", DIGITAL), JALON_CLEA_TO_DEVELOP);
+  cr_expect_eq(status("j'ai honte de mon écriture", FRENCH), JALON_CLEA_TO_DEVELOP);
+  /* Coordinated topics share the frame. */
+  jalon_result *r = diag("les maths et l'ordinateur c'est pas pour moi");
+  cr_expect_eq(jalon_result_clea_status(r, MATHS), JALON_CLEA_TO_DEVELOP);
+  cr_expect_eq(jalon_result_clea_status(r, DIGITAL), JALON_CLEA_TO_DEVELOP);
+  jalon_result_free(r);
+  /* A sign of holding inside a frame is a need. */
+  cr_expect_eq(status("rendre la monnaie sans l'écran je panique", MATHS), JALON_CLEA_TO_DEVELOP);
+}
+
+Test(clea, test_clea_a_denied_difficulty_is_a_skill) {
+  cr_expect_eq(status("je n'ai aucun problème avec les chiffres", MATHS), JALON_CLEA_ACQUIRED);
+  cr_expect_eq(status("pas de souci avec excel", DIGITAL), JALON_CLEA_ACQUIRED);
+  cr_expect_neq(status("je ne suis pas perdu avec internet", DIGITAL), JALON_CLEA_TO_DEVELOP);
+  cr_expect_eq(status("je n'ai jamais eu peur de l'informatique", DIGITAL), JALON_CLEA_ACQUIRED);
+}
+
+Test(clea, test_clea_a_frame_stops_at_a_contrast_and_at_the_sentence) {
+  jalon_result *r = diag("les chiffres ça va mais l'ordinateur c'est compliqué");
+  cr_expect_eq(jalon_result_clea_status(r, DIGITAL), JALON_CLEA_TO_DEVELOP);
+  cr_expect_neq(jalon_result_clea_status(r, MATHS), JALON_CLEA_TO_DEVELOP);
+  jalon_result_free(r);
+  cr_expect_eq(status("je fais les plannings de l'équipe. le métier est dur", MATHS), JALON_CLEA_ACQUIRED);
+  cr_expect_neq(status("je gère les plannings, c'est parfois compliqué mais j'y arrive toujours", MATHS),
+                JALON_CLEA_TO_DEVELOP);
+  cr_expect_eq(status("les plannings c'est compliqué mais j'y arrive pas", MATHS), JALON_CLEA_TO_DEVELOP);
+}
+
+Test(clea, test_clea_a_frame_alone_is_no_need) {
+  static const char *const texts[] = {"j'ai du mal à trouver un emploi", "le travail en cuisine c'est dur physiquement",
+                                      "j'ai peur de ne pas trouver de travail à mon âge"};
+  for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+    jalon_result *r = diag(texts[i]);
+    for (int d = 1; d <= 7; d++)
+      cr_expect_neq(jalon_result_clea_status(r, d), JALON_CLEA_TO_DEVELOP, "%s: domain %d", texts[i], d);
+    jalon_result_free(r);
+  }
+}
+
+Test(clea, test_clea_a_wish_is_not_a_skill) {
+  cr_expect_eq(status("je voudrais passer le caces", SAFETY), JALON_CLEA_UNKNOWN);
+}
+
+Test(clea, test_clea_a_job_implies_only_its_core_domains) {
+  /* A cashier's core competences are encashing and customer contact; the
+   * savoir-être every fiche holds imply no team work or autonomy. */
+  jalon_result *r = diag("hôtesse de caisse pendant 6 ans");
+  cr_expect_eq(jalon_result_clea_status(r, MATHS), JALON_CLEA_ACQUIRED);
+  cr_expect_eq(jalon_result_clea_status(r, TEAM), JALON_CLEA_UNKNOWN);
+  cr_expect_eq(jalon_result_clea_status(r, AUTONOMY), JALON_CLEA_UNKNOWN);
+  jalon_result_free(r);
+}
+
+static int find_no_sub(void *ud, const char *code) {
+  (void)ud;
+  return code[0] == '1' && code[1] == '-' ? 0 : -1;
+}
+
+Test(clea, test_clea_frames_must_come_before_topics) {
+  jk_set *s = NULL;
+  jalon_error *e = NULL;
+  const char *bad = "topic\t1\t\\bfrancais\\b\nframe\t<>\t\\bdur\\b\n";
+  cr_expect_eq(jk_set_compile(&s, bad, "t", find_no_sub, NULL, 1, &e), JALON_EFORMAT);
+  cr_expect_null(s);
+  jalon_error_free(e);
+  const char *good = "frame\t<>\t\\bdur\\b\ntopic\t1\t\\bfrancais\\b\n";
+  cr_expect_eq(jk_set_compile(&s, good, "t", find_no_sub, NULL, 1, NULL), 0);
+  cr_expect_eq(jk_set_count(s, JK_FRAME), 1);
+  jk_set_free(s);
 }
 
 Test(clea, test_clea_json_reports_sources_and_spans) {
@@ -278,7 +359,8 @@ static size_t read_patterns(const char *src, int cues, const char **pat, size_t 
       while (p < end && *p != ' ' && *p != '\t') p++;
       while (p < end && (*p == ' ' || *p == '\t')) p++;
     } else {
-      if (strncmp(p, "has\t", 4) && strncmp(p, "need\t", 5)) continue;
+      if (strncmp(p, "has\t", 4) && strncmp(p, "need\t", 5) && strncmp(p, "frame\t", 6) && strncmp(p, "topic\t", 6))
+        continue;
       p = strchr(p, '\t') + 1;
       p = strchr(p, '\t') + 1;
     }

@@ -160,7 +160,7 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
   /* Signs of holding and of need go to separate chunks: in one pass a match
    * hides any other starting inside it, and a need must never be hidden by
    * the skill it contains ("écrire un mail c'est dur"). */
-  pending pd[2];
+  pending pd[4]; /* has, need, frame, topic */
   memset(pd, 0, sizeof pd);
   for (const char *line = source; !rc && *line;) {
     const char *eol = strchr(line, '\n');
@@ -173,9 +173,11 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
     const char *f1 = field(p, end);
     size_t kl = (size_t)(f1 - p);
     int kind = kl == 3 && !strncmp(p, "has", 3) ? JK_HAS : kl == 4 && !strncmp(p, "need", 4) ? JK_NEED
-               : kl == 4 && !strncmp(p, "rule", 4) ? JK_RULE : kl == 3 && !strncmp(p, "sub", 3) ? 0 : -1;
+               : kl == 4 && !strncmp(p, "rule", 4) ? JK_RULE : kl == 3 && !strncmp(p, "sub", 3) ? 0
+               : kl == 5 && !strncmp(p, "frame", 5) ? JK_FRAME : kl == 5 && !strncmp(p, "topic", 5) ? JK_TOPIC : -1;
     if (kind < 0 || f1 == end) {
-      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: expected \"has|need|rule|sub<TAB>CODE<TAB>…\"", name, lineno);
+      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: expected \"has|need|rule|sub|frame|topic<TAB>CODE<TAB>…\"", name,
+                    lineno);
       break;
     }
     const char *c0 = f1 + 1, *c1 = field(c0, end);
@@ -190,11 +192,29 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
      * ("mon français est moyen"); rules must name a sub-domain. */
     int domain = code[0] >= '1' && code[0] <= '7' && !code[1] ? code[0] - '0' : 0;
     int sub = domain && kind != JK_RULE ? JK_DOMAIN_ONLY : find_sub(ud, code);
+    /* A frame belongs to no domain: its CODE says where its topic lies, and
+     * is kept in domain. */
+    if (kind == JK_FRAME) {
+      domain = !strcmp(code, ">")    ? JK_AFTER
+               : !strcmp(code, "<")  ? JK_BEFORE
+               : !strcmp(code, "<>") ? JK_AFTER | JK_BEFORE
+                                     : 0;
+      sub = domain ? JK_DOMAIN_ONLY : -1;
+      if (!domain) {
+        rc = ju_error(err, JALON_EFORMAT, "%s:%zu: a frame's CODE is \">\", \"<\" or \"<>\"", name, lineno);
+        break;
+      }
+    }
     if (sub < 0) {
       rc = ju_error(err, JALON_EFORMAT, "%s:%zu: unknown CléA sub-domain \"%s\"", name, lineno, code);
       break;
     }
     if (kind == 0) continue; /* "sub" lines document the sub-domains */
+    /* scan_next skips the topics when no frame came before them. */
+    if (kind == JK_FRAME && jk_set_count(s, JK_TOPIC)) {
+      rc = ju_error(err, JALON_EFORMAT, "%s:%zu: frame lines must come before the topic lines", name, lineno);
+      break;
+    }
     if (c1 == end) {
       rc = ju_error(err, JALON_EFORMAT, "%s:%zu: pattern missing", name, lineno);
       break;
@@ -222,7 +242,8 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
        * every text: JIT them (an optimisation; without it they still match). */
       if (kind == JK_RULE || at_open) (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     }
-    int w = kind == JK_NEED, nomem = ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p);
+    int w = kind == JK_NEED ? 1 : kind == JK_FRAME ? 2 : kind == JK_TOPIC ? 3 : 0;
+    int nomem = ju_reserve(&s->p, &cap, s->n + 1, sizeof *s->p);
     if (!nomem && kind != JK_RULE) nomem = pend(s, &pd[w], combine, pat, plen);
     if (!nomem && kind != JK_RULE && s->pf) {
       nomem = ju_reserve(&s->pf_index, &pf_cap, s->n + 1, sizeof *s->pf_index);
@@ -235,9 +256,13 @@ int jk_set_compile_mode(jk_set **out, const char *source, const char *name, int 
       break;
     }
     s->p[s->n++] = (jk_pattern){re, kind, sub, domain};
-    if (kind != JK_RULE && pd[w].n == CHUNK) rc = flush_chunk(s, &pd[w], combine, &comb_cap, name, err);
+    /* Each frame and topic line is a chunk of its own: a topic must not hide
+     * another domain's topic inside it ("les mots" / "mots de passe"), nor a
+     * frame read one way a frame read the other. */
+    if (kind != JK_RULE && (pd[w].n == CHUNK || kind == JK_FRAME || kind == JK_TOPIC))
+      rc = flush_chunk(s, &pd[w], combine, &comb_cap, name, err);
   }
-  for (int w = 0; w < 2; w++) {
+  for (int w = 0; w < 4; w++) {
     if (!rc && pd[w].n) rc = flush_chunk(s, &pd[w], combine, &comb_cap, name, err);
     free(pd[w].alt);
   }
@@ -282,6 +307,7 @@ typedef struct scan {
   uint32_t cand[CHUNK];
   uint64_t where[CHUNK];       /* each one's groups of clauses (prefilter) */
   size_t at[CHUNK], to[CHUNK]; /* each one's next match at or after off, at = NONE if none */
+  size_t frames;               /* frame matches returned so far */
 } scan;
 
 static void scan_init(scan *sc, const jk_set *s, jk_md *md, const char *buf, size_t len) {
@@ -325,9 +351,21 @@ static void find(scan *sc, size_t k) {
 static const jk_pattern *scan_next(scan *sc, size_t *start, size_t *end) {
   const jk_set *s = sc->s;
   while (sc->c < s->n_chunks) {
+    /* A topic is only read next to a frame, and the frames come first in
+     * the file (so in chunk order): with none in the text, the topics,
+     * whose words are common, need not run at all. */
+    if (!sc->frames && s->p[s->order[sc->c ? s->chunk_end[sc->c - 1] : 0]].kind == JK_TOPIC) {
+      sc->c++;
+      sc->open = 0;
+      sc->off = 0;
+      continue;
+    }
     if (!s->pf) {
       const jk_pattern *p = next_match(s, s->combined[sc->c], sc->md->md, sc->buf, sc->len, &sc->off, start, end);
-      if (p) return p;
+      if (p) {
+        sc->frames += p->kind == JK_FRAME;
+        return p;
+      }
       sc->c++;
       sc->off = 0;
       continue;
@@ -363,6 +401,7 @@ static const jk_pattern *scan_next(scan *sc, size_t *start, size_t *end) {
     sc->off = *end > sc->off ? *end : sc->off + 1;
     for (size_t k = 0; k < sc->nc; k++)
       if (sc->at[k] != NONE && sc->at[k] < sc->off) find(sc, k);
+    sc->frames += p->kind == JK_FRAME;
     return p;
   }
   return NULL;
@@ -404,11 +443,18 @@ uint32_t jk_rules_mask(const jk_set *s, const char *folded, size_t len, void *md
 static int negated(const jt_tokens *t, size_t tok) {
   static const char *const neg[] = {"ne", "n'", "pas", "jamais", "aucun", "aucune", "sans", "nul", "nulle"};
   static const char *const stop[] = {"et", "mais", "ou", "puis", "car", "donc"};
+  /* "aucun souci avec excel", "pas de problème pour rendre la monnaie",
+   * "jamais eu de mal à apprendre": the negation denies the difficulty, not
+   * the skill after it. */
+  static const char *const idiom[] = {"souci",  "soucis",     "probleme", "problemes", "difficulte",
+                                      "difficultes", "mal", "peur",     "crainte",   "hesite"};
   for (size_t back = 1; back <= 4 && back <= tok; back++) {
     size_t i = tok - back;
     if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
     for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
       if (strcmp(jt_fold(t, i), stop[k]) == 0) return 0;
+    for (size_t k = 0; k < sizeof idiom / sizeof *idiom; k++)
+      if (strcmp(jt_fold(t, i), idiom[k]) == 0) return 0;
     for (size_t k = 0; k < sizeof neg / sizeof *neg; k++)
       if (strcmp(jt_fold(t, i), neg[k]) == 0) {
         /* "je ne gère plus la caisse": no longer, not unable. */
@@ -419,9 +465,182 @@ static int negated(const jt_tokens *t, size_t tok) {
   return 0;
 }
 
+/* "je voudrais passer le CACES", "il faudrait que je fasse l'HACCP", "je
+ * cherche un travail de nuit": a skill named in a wish is not held (nor, by that alone, lacking). The
+ * look-back stops at the clause, like negated(). */
+static int aspired(const jt_tokens *t, size_t tok) {
+  static const char *const wish[] = {"voudrais", "voudrait", "aimerais",  "aimerait", "souhaite",
+                                     "souhaiterais", "faudrait", "envisage", "reve",     "veux",
+                                     "voulais",  "espere",   "cherche",  "recherche"};
+  static const char *const stop[] = {"et", "mais", "ou", "puis", "car", "donc"};
+  for (size_t back = 1; back <= 5 && back <= tok; back++) {
+    size_t i = tok - back;
+    if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
+    for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
+      if (strcmp(jt_fold(t, i), stop[k]) == 0) return 0;
+    for (size_t k = 0; k < sizeof wish / sizeof *wish; k++)
+      if (strcmp(jt_fold(t, i), wish[k]) == 0) return 1;
+  }
+  return 0;
+}
+
 static int push_ev(jalon_result *r, jr_clea_ev ev) {
   if (ju_reserve(&r->clea_ev, &r->clea_ev_cap, r->n_clea_ev + 1, sizeof *r->clea_ev)) return JALON_ENOMEM;
   r->clea_ev[r->n_clea_ev++] = ev;
+  return 0;
+}
+
+/* Is a frame of difficulty denied ("je n'ai aucun problème avec", "pas de
+ * souci avec", "j'ai jamais eu de mal à", "sans difficulté")? Closer than
+ * negated(): a frame often follows its topic ("rendre la monnaie sans
+ * l'écran je panique"), so the look-back stops at the subject of the frame
+ * and at the clause. A frame that holds its own negation ("pas à l'aise",
+ * "n'y arrive pas", "ne comprends pas") is what it says: the "ne" before it
+ * is part of that negation. */
+static int frame_denied(const jt_tokens *t, size_t lo, size_t last) {
+  static const char *const own[] = {"pas", "jamais", "rien", "plus", "personne", "aucun", "aucune"};
+  static const char *const neg[] = {"ne", "n'", "pas", "jamais", "aucun", "aucune", "sans", "plus"};
+  static const char *const subj[] = {"je", "j'", "jai", "ca", "c'", "on", "il", "elle", "ils", "elles", "tu"};
+  int has_own = 0;
+  for (size_t i = lo; i <= last && i < t->n && !has_own; i++)
+    for (size_t k = 0; k < sizeof own / sizeof *own; k++) has_own |= strcmp(jt_fold(t, i), own[k]) == 0;
+  const char *first = jt_fold(t, lo);
+  if (has_own && (!strcmp(first, "pas") || !strcmp(first, "jamais") || !strcmp(first, "rien") || !strcmp(first, "ne") ||
+                  !strcmp(first, "n'")))
+    return 0;
+  for (size_t back = 1; back <= 3 && back <= lo; back++) {
+    size_t i = lo - back;
+    if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
+    for (size_t k = 0; k < sizeof subj / sizeof *subj; k++)
+      if (strcmp(jt_fold(t, i), subj[k]) == 0) return 0;
+    if (has_own && (!strcmp(jt_fold(t, i), "ne") || !strcmp(jt_fold(t, i), "n'"))) continue;
+    for (size_t k = 0; k < sizeof neg / sizeof *neg; k++)
+      if (strcmp(jt_fold(t, i), neg[k]) == 0) return 1;
+  }
+  return 0;
+}
+
+/* "c'est parfois compliqué mais j'y arrive toujours": a difficulty
+ * overcome right after it says nothing either way. */
+static int overcome(const jt_tokens *t, size_t last) {
+  static const char *const done[] = {"arrive", "arrivais", "sors", "gere", "debrouille", "reussis", "maitrise"};
+  static const char *const neg[] = {"pas", "jamais", "plus", "rien", "mal"};
+  if (last + 1 >= t->n || strcmp(jt_fold(t, last + 1), "mais") || t->v[last + 1].sep >= JT_SEP_STOP) return 0;
+  for (size_t i = last + 2; i < t->n && i <= last + 5 && t->v[i].sep < JT_SEP_STOP; i++)
+    for (size_t k = 0; k < sizeof done / sizeof *done; k++)
+      if (!strcmp(jt_fold(t, i), done[k])) {
+        for (size_t j = i + 1; j < t->n && j <= i + 2 && t->v[j].sep < JT_SEP_COMMA; j++)
+          for (size_t q = 0; q < sizeof neg / sizeof *neg; q++)
+            if (!strcmp(jt_fold(t, j), neg[q])) return 0;
+        return 1;
+      }
+  return 0;
+}
+
+/* Do tokens (a, b] hold a sentence end or a word of contrast? "l'oral ça
+ * va mais l'écrit c'est dur": the difficulty is the writing's alone. */
+static int apart(const jt_tokens *t, size_t a, size_t b) {
+  static const char *const contrast[] = {"mais", "sauf", "contre", "cependant", "pourtant", "neanmoins", "tandis"};
+  for (size_t i = a + 1; i <= b; i++) {
+    if (t->v[i].sep >= JT_SEP_STOP) return 1;
+    for (size_t k = 0; k < sizeof contrast / sizeof *contrast; k++)
+      if (strcmp(jt_fold(t, i), contrast[k]) == 0) return 1;
+  }
+  return 0;
+}
+
+/* A frame or a topic found in the text, in tokens [lo, last]. Signs of
+ * holding stand as topics too: "rendre la monnaie sans l'écran je panique". */
+typedef struct jk_mark {
+  size_t lo, last;
+  int kind; /* JK_FRAME or JK_TOPIC */
+  int dir;  /* frames: JK_AFTER | JK_BEFORE */
+  int d;    /* topics: domain index */
+  int sub;  /* JK_SHADOWED: a topic inside a longer topic of another domain */
+  int topic; /* a topic line, not a sign of holding */
+} jk_mark;
+
+#define JK_SHADOWED (-1)
+
+#define MAX_MARKS 128   /* frames and topics kept per text; more are dropped */
+#define FRAME_AFTER 4   /* words at most between a frame and the topic after it ("du mal avec les chiffres") */
+#define FRAME_BEFORE 7  /* and the topic before it ("lire les papiers de la caf c'est dur") */
+#define FRAME_CHAIN 3   /* and between topics in a row ("les maths et l'ordi c'est pas pour moi") */
+
+static int cmp_mark(const void *a, const void *b) {
+  const jk_mark *x = a, *y = b;
+  if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
+  if (x->last != y->last) return x->last > y->last ? -1 : 1;
+  if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+  return x->d < y->d ? -1 : x->d > y->d;
+}
+
+/* Can topic o be reached from the frame or the topic ending at token
+ * `from` (after it) or starting at `from` (before it), within gap words? */
+static int reaches(const jt_tokens *t, const jk_mark *o, size_t from, int after, size_t gap) {
+  if (after) return o->lo > from && o->lo - from - 1 <= gap && !apart(t, from, o->lo);
+  return o->last < from && from - o->last - 1 <= gap && !apart(t, o->last, from);
+}
+
+/* Between the topic reached last and the next one (tokens (a, b)), a chain
+ * goes on only through small words: "l'ordi et les chiffres", "la TVA, les
+ * mètres carrés", "rédiger un mail". */
+static int chained(const jt_tokens *t, size_t a, size_t b) {
+  static const char *const small[] = {"et", "ou", "ni", "les", "le", "la", "l'", "des", "de", "du", "d'", "avec", "en",
+                                      "sur", "pour", "a", "au", "aux", "un", "une", "mes", "mon", "ma", "ses", "son",
+                                      "sa", "puis", "aussi", "surtout", "meme", "comme", "dans"};
+  for (size_t i = a + 1; i < b && i < t->n; i++) {
+    int ok = 0;
+    for (size_t k = 0; k < sizeof small / sizeof *small && !ok; k++) ok = strcmp(jt_fold(t, i), small[k]) == 0;
+    if (!ok) return 0;
+  }
+  return 1;
+}
+
+/* Pairs each frame with the topics on its side, near and in the same
+ * sentence: a need for each domain it reaches, spanning both. A topic
+ * reached passes the reach on to the next one ("du mal avec l'ordi et avec
+ * les chiffres", "les maths et l'ordinateur c'est pas pour moi"). A topic
+ * inside a longer one of another domain is that one's word ("les mots de
+ * passe" is not about words, "les règles de trois" not about rules). */
+static int pair_frames(jk_mark *mk, size_t n, const jt_tokens *t, jalon_result *r) {
+  if (n > 1) qsort(mk, n, sizeof *mk, cmp_mark);
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < n && mk[i].kind == JK_TOPIC && mk[i].sub != JK_SHADOWED; k++)
+      if (k != i && mk[k].kind == JK_TOPIC && mk[k].topic && mk[i].topic && mk[k].d != mk[i].d &&
+          mk[k].lo <= mk[i].lo && mk[i].last <= mk[k].last && mk[k].last - mk[k].lo > mk[i].last - mk[i].lo)
+        mk[i].sub = JK_SHADOWED;
+  for (size_t i = 0; i < n; i++) {
+    const jk_mark *f = &mk[i];
+    if (f->kind != JK_FRAME || overcome(t, f->last)) continue;
+    /* A denied difficulty says the person holds it: "je n'ai aucun souci
+     * avec l'informatique", "jamais eu de mal à apprendre". */
+    int need = !frame_denied(t, f->lo, f->last);
+    unsigned done = 0;
+    for (int after = 1; after >= 0; after--) {
+      if (!(f->dir & (after ? JK_AFTER : JK_BEFORE))) continue;
+      size_t edge = after ? f->last : f->lo, from = edge;
+      for (size_t step = 0; step < n; step++) {
+        const jk_mark *o = &mk[after ? step : n - 1 - step];
+        if (o->kind != JK_TOPIC || o->sub == JK_SHADOWED) continue;
+        /* Overlapping the frame ("galère en informatique" read both ways),
+         * the nearest topic on its side, or next to the topic reached
+         * before: "pas de souci avec les chiffres, je faisais la caisse
+         * tout seul" says nothing of working alone. */
+        int overlap = o->lo <= f->last && f->lo <= o->last;
+        int near = from == edge && reaches(t, o, edge, after, after ? FRAME_AFTER : FRAME_BEFORE);
+        int next = from != edge && reaches(t, o, from, after, FRAME_CHAIN) &&
+                   chained(t, after ? from : o->last, after ? o->lo : from);
+        if (!overlap && !near && !next) continue;
+        if (!overlap) from = after ? (o->last > from ? o->last : from) : (o->lo < from ? o->lo : from);
+        if (done >> o->d & 1u) continue;
+        done |= 1u << o->d;
+        size_t lo = f->lo < o->lo ? f->lo : o->lo, last = f->last > o->last ? f->last : o->last;
+        jr_clea_ev ev = {(uint8_t)o->sub, (uint8_t)need, 0, (uint8_t)o->d, t->v[lo].start, t->v[last].end, 0, 0};
+        if (push_ev(r, ev)) return JALON_ENOMEM;
+      }
+    }
+  }
   return 0;
 }
 
@@ -470,6 +689,9 @@ int jk_soft_skills(const jalon_model *m, void *md, const jt_tokens *t, const cha
 
 #define MAX_TEXT_EV 4
 #define MAX_JOB_EV 3
+#define JOB_MIN_CORE 2     /* core competences of a fiche that imply a domain */
+#define JOB_MIN_SCORE 0.5  /* experience fiches read with less confidence imply nothing */
+#define JOB_MIN_SHARE 0.75 /* nor do those well behind the best one */
 
 int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *buf, size_t len,
                const size_t *tok_off, jalon_result *r) {
@@ -477,24 +699,50 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
   if (!s || !m->n_clea_subs) return 0;
   r->has_clea = 1;
   unsigned text_has[JK_DOMAINS] = {0}, text_need[JK_DOMAINS] = {0}, jobs[JK_DOMAINS] = {0};
-  /* 1. Text: the has/need patterns, chunk after chunk (see struct jk_set). */
-  size_t a, b;
+  /* 1. Text: the has/need patterns, chunk after chunk (see struct jk_set),
+   * then the frames of difficulty paired with the topics near them. */
+  jk_mark marks[MAX_MARKS];
+  size_t n_marks = 0, a, b;
   scan sc;
   scan_init(&sc, s, md, buf, len);
   const jk_pattern *p;
   while ((p = scan_next(&sc, &a, &b)) != NULL) {
     size_t lo = token_at(tok_off, t->n, a), last = lo;
     while (last + 1 < t->n && tok_off[last + 1] < b) last++;
-    int need = p->kind == JK_NEED || negated(t, lo);
+    if (p->kind == JK_FRAME) {
+      if (n_marks < MAX_MARKS) marks[n_marks++] = (jk_mark){lo, last, JK_FRAME, p->domain, 0, JK_DOMAIN_ONLY, 0};
+      continue;
+    }
+    /* A topic is only words: its frame says which way it goes. */
+    int need = p->kind == JK_NEED || (p->kind == JK_HAS && negated(t, lo));
     int d = p->sub == JK_DOMAIN_ONLY ? p->domain - 1 : m->clea_subs[p->sub].domain - 1;
+    if (d >= 0 && d < JK_DOMAINS && (p->kind == JK_TOPIC || p->kind == JK_HAS) && !need && n_marks < MAX_MARKS)
+      marks[n_marks++] = (jk_mark){lo, last, JK_TOPIC, 0, d, p->sub, p->kind == JK_TOPIC};
+    if (p->kind == JK_TOPIC || (p->kind == JK_HAS && !need && aspired(t, lo))) continue;
     if (d >= 0 && d < JK_DOMAINS && t->n) {
       jr_clea_ev ev = {(uint8_t)p->sub, (uint8_t)need, 0, (uint8_t)d, t->v[lo].start, t->v[last].end, 0, 0};
       if (push_ev(r, ev)) return JALON_ENOMEM;
     }
   }
+  size_t n_scanned = r->n_clea_ev;
+  if (pair_frames(marks, n_marks, t, r)) return JALON_ENOMEM;
+  /* A need line whose own look-behind missed a negation ("jamais eu peur de
+   * l'informatique": "eu" hides "jamais") yields to a frame read as denied
+   * over the same words. */
+  size_t w = 0;
+  for (size_t i = 0; i < r->n_clea_ev; i++) {
+    const jr_clea_ev *e = &r->clea_ev[i];
+    int drop = 0;
+    for (size_t k = n_scanned; k < r->n_clea_ev && i < n_scanned && e->need && !drop; k++) {
+      const jr_clea_ev *o = &r->clea_ev[k];
+      drop = !o->need && o->pad == e->pad && o->start < e->end && e->start < o->end;
+    }
+    if (!drop) r->clea_ev[w++] = *e;
+  }
+  r->n_clea_ev = w;
   /* A sign of need that contains a sign of holding ("rendre la monnaie c'est
    * dur pour moi") is a need only; then count and cap per domain. */
-  size_t w = 0;
+  w = 0;
   for (size_t i = 0; i < r->n_clea_ev; i++) {
     const jr_clea_ev *e = &r->clea_ev[i];
     int drop = 0;
@@ -507,20 +755,49 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
     r->clea_ev[w++] = *e;
   }
   r->n_clea_ev = w;
-  /* 2. Jobs held: competences of the experience fiches, through the rules. */
+  /* 2. Jobs held: competences of the experience fiches, through the rules.
+   * Only what sets a job apart counts. The generic savoir-être ("faire
+   * preuve de rigueur", "travailler en équipe") and the work contexts sit on
+   * nearly every fiche: counted, every job implied every domain. So do the
+   * long tails of secondary items. A domain is implied by a fiche's core
+   * competences (coeur de métier) only, and by at least JOB_MIN_CORE of them:
+   * a cashier's encashing implies calculation, one safety protocol among
+   * twenty core items does not imply domain 7. The experience list also
+   * holds the next-nearest fiches of an experience clause ("caissière" →
+   * casino cashier, bureau de change…); only the fiches read with some
+   * confidence, and close to the best one, stand for the job held. */
+  double best = 0;
+  for (size_t e = 0; e < r->n_experience; e++)
+    if (r->experience[e].score > best) best = r->experience[e].score;
   for (size_t e = 0; e < r->n_experience; e++) {
+    double sc = r->experience[e].score;
+    if (sc < JOB_MIN_SCORE || sc < best * JOB_MIN_SHARE) continue;
     const jm_fiche *f = &m->fiches[r->experience[e].fiche];
-    for (uint32_t k = 0; k < f->item_count; k++) {
-      uint32_t item = m->fiche_items[f->item_first + k].item;
-      uint32_t mask = m->item_clea[item];
-      for (uint32_t sub = 0; mask && sub < m->n_clea_subs; sub++) {
-        if (!(mask >> sub & 1u)) continue;
-        int d = m->clea_subs[sub].domain - 1;
-        if (d < 0 || d >= JK_DOMAINS || ++jobs[d] > MAX_JOB_EV) continue;
-        jr_clea_ev ev = {(uint8_t)sub, 0, 1, (uint8_t)d, 0, 0, r->experience[e].fiche, item};
-        if (push_ev(r, ev)) return JALON_ENOMEM;
+    unsigned core[JK_DOMAINS] = {0};
+    for (int pass = 0; pass < 2; pass++)
+      for (uint32_t k = 0; k < f->item_count; k++) {
+        const jm_fiche_item *fi = &m->fiche_items[f->item_first + k];
+        uint32_t item = fi->item, kind = m->items[item].kind;
+        uint32_t mask = m->item_clea[item];
+        if (fi->core != JM_CORE_PRINCIPALE || (kind != JM_ITEM_SAVOIR_FAIRE && kind != JM_ITEM_SAVOIR)) continue;
+        /* Pass 0 counts the core items of each domain; pass 1 reports
+         * those of the domains that reach the minimum. A core item counts
+         * once per domain even when it names two of its sub-domains. */
+        unsigned seen = 0;
+        for (uint32_t sub = 0; mask && sub < m->n_clea_subs; sub++) {
+          if (!(mask >> sub & 1u)) continue;
+          int d = m->clea_subs[sub].domain - 1;
+          if (d < 0 || d >= JK_DOMAINS || (seen >> d & 1u)) continue;
+          seen |= 1u << d;
+          if (pass == 0) {
+            core[d]++;
+            continue;
+          }
+          if (core[d] < JOB_MIN_CORE || ++jobs[d] > MAX_JOB_EV) continue;
+          jr_clea_ev ev = {(uint8_t)sub, 0, 1, (uint8_t)d, 0, 0, r->experience[e].fiche, item};
+          if (push_ev(r, ev)) return JALON_ENOMEM;
+        }
       }
-    }
   }
   /* 3. Group evidence by domain; the text beats what jobs imply. */
   /* qsort's base must not be NULL, even for 0 elements (C11 7.22.5; UBSan). */

@@ -16,7 +16,12 @@
 #define JK_MAX_SUBS 32 /* sub-domains fit a uint32_t mask */
 #define JK_DOMAIN_ONLY 255 /* evidence about a whole domain, no sub-domain */
 
-enum jk_kind { JK_HAS = 1, JK_NEED = 2, JK_RULE = 3 };
+/* JK_FRAME and JK_TOPIC are the two halves of a compositional need: a frame
+ * of difficulty ("j'ai du mal avec", "c'est pas mon fort", "je galère") near
+ * a word of a domain ("les chiffres", "l'ordi"). */
+enum jk_kind { JK_HAS = 1, JK_NEED = 2, JK_RULE = 3, JK_FRAME = 4, JK_TOPIC = 5 };
+/* Which side of a frame its topic is on (a frame line's CODE: ">", "<", "<>"). */
+enum { JK_AFTER = 1, JK_BEFORE = 2 };
 
 typedef struct jk_set jk_set;
 
