@@ -9,15 +9,25 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <stdint.h>
+
 #include <jalon/jalon.h>
 
 /* A recording of one document's events. Reused across calls (its buffer is
  * kept), owned by one thread at a time. */
+/* Deeper than any response by far (it nests 6 levels). */
+#define JPY_TAPE_MAX_DEPTH 64
+
 typedef struct jpy_tape {
   char *p;
   size_t len, cap;
   int depth;    /* open containers */
   int complete; /* one root value was recorded and closed */
+  /* Per open container: where its member count goes, the count so far,
+   * whether it is an object (counts keys) or an array (counts values). */
+  size_t count_at[JPY_TAPE_MAX_DEPTH];
+  uint32_t members[JPY_TAPE_MAX_DEPTH];
+  unsigned char in_object[JPY_TAPE_MAX_DEPTH];
 } jpy_tape;
 
 /* Callbacks recording onto a jpy_tape (the `user` pointer). Safe without the
