@@ -86,17 +86,9 @@ static const jalon_visitor no_op = {n_begin, n_begin,   n_begin,  n_begin,   n_k
                                     n_key,   n_integer, n_number, n_boolean, n_begin};
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: bench_json FILE.jsonl [passes]\n");
-    return 2;
-  }
-  int passes = argc > 2 ? atoi(argv[2]) : 11;
-  if (passes < 1) passes = 1;
-  FILE *f = fopen(argv[1], "r");
-  if (!f) {
-    perror(argv[1]);
-    return 1;
-  }
+  int passes, status = 0;
+  FILE *f = bench_open(argc, argv, "bench_json FILE.jsonl [passes]", 11, &passes, &status);
+  if (!f) return status;
   jalon_model *m = NULL;
   jalon_catalogue *cat = NULL;
   jalon_workspace *ws = NULL;

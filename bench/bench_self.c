@@ -46,20 +46,12 @@ static double timed(jalon_workspace *ws, const char *text, const char *title, ch
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: bench_self FILE.jsonl [passes [min-bytes]]\n");
-    return 2;
-  }
-  int passes = argc > 2 ? atoi(argv[2]) : 21;
+  int passes, status = 0;
+  FILE *f = bench_open(argc, argv, "bench_self FILE.jsonl [passes [min-bytes]]", 21, &passes, &status);
+  if (!f) return status;
   /* Consecutive texts are joined until each reaches min-bytes, to time texts
    * of a given size (the issue's target is stated for 300 characters). */
   size_t min_bytes = argc > 3 ? (size_t)atol(argv[3]) : 0;
-  if (passes < 1) passes = 1;
-  FILE *f = fopen(argv[1], "r");
-  if (!f) {
-    perror(argv[1]);
-    return 1;
-  }
   char *texts[1024], *titles[1024];
   size_t nt = 0, bytes = 0;
   char *line = NULL;

@@ -20,17 +20,9 @@ static double time_diagnose(jalon_workspace *ws, const char *text) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: bench_train FILE.jsonl [passes]\n");
-    return 2;
-  }
-  int passes = argc > 2 ? atoi(argv[2]) : 11;
-  if (passes < 1) passes = 1;
-  FILE *f = fopen(argv[1], "r");
-  if (!f) {
-    perror(argv[1]);
-    return 1;
-  }
+  int passes, status = 0;
+  FILE *f = bench_open(argc, argv, "bench_train FILE.jsonl [passes]", 11, &passes, &status);
+  if (!f) return status;
   char *texts[2048];
   size_t nt = 0;
   char *line = NULL;

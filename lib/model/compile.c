@@ -125,13 +125,14 @@ static int read_stopwords(jc *c) {
   return rc;
 }
 
-/* models/text/synonyms.txt: "word = rome word". Read after the ROME
- * vocabulary exists, so that a word the ROME uses is never redirected. */
-static int read_synonyms(jc *c) {
+/* A "word = target" list of models/text/. add returns 0, a positive value
+ * for a line to skip (said in `skip`), or a negative status. */
+static int read_pairs(jc *c, const char *file, const char *what, int (*add)(jc *, const char *, const char *),
+                      const char *skip) {
   char path[4096];
-  snprintf(path, sizeof path, "%s/text/synonyms.txt", c->o->models_dir);
+  snprintf(path, sizeof path, "%s/text/%s", c->o->models_dir, file);
   FILE *f = fopen(path, "r");
-  if (!f) return ju_error(c->err, JALON_EIO, "cannot open synonym list %s", path);
+  if (!f) return ju_error(c->err, JALON_EIO, "cannot open %s %s", what, path);
   char line[512];
   size_t lineno = 0;
   int rc = 0;
@@ -145,46 +146,28 @@ static int read_synonyms(jc *c) {
       continue;
     }
     *eq = 0;
-    rc = jc_add_synonym(c, line, eq + 1);
+    rc = add(c, line, eq + 1);
     if (rc > 0) {
       rc = 0;
-      jc_warn(c, "%s:%zu: target unknown or word already in the ROME; line skipped", path, lineno);
+      jc_warn(c, "%s:%zu: %s; line skipped", path, lineno, skip);
     }
   }
   fclose(f);
   return rc;
 }
 
-/* models/text/readings.txt: "word = rome words". Unlike a synonym, the word
- * may be one the ROME writes ("developer" in "Business developer"): the
- * matcher keeps it where a ROME title phrase holds it. */
+/* Synonyms are read after the ROME vocabulary exists, so that a word the
+ * ROME uses is never redirected. Readings may name a word the ROME writes
+ * ("developer" in "Business developer"): the matcher keeps it where a ROME
+ * title phrase holds it. */
+static int read_synonyms(jc *c) {
+  return read_pairs(c, "synonyms.txt", "synonym list", jc_add_synonym,
+                    "target unknown or word already in the ROME");
+}
+
 static int read_readings(jc *c) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/text/readings.txt", c->o->models_dir);
-  FILE *f = fopen(path, "r");
-  if (!f) return ju_error(c->err, JALON_EIO, "cannot open reading list %s", path);
-  char line[512];
-  size_t lineno = 0;
-  int rc = 0;
-  while (!rc && fgets(line, sizeof line, f)) {
-    lineno++;
-    char *h = strchr(line, '#');
-    if (h) *h = 0;
-    char *eq = strchr(line, '=');
-    if (!eq) {
-      if (strspn(line, " \t\r\n") != strlen(line)) jc_warn(c, "%s:%zu: no \"=\"; line skipped", path, lineno);
-      continue;
-    }
-    *eq = 0;
-    rc = jc_add_reading(c, line, eq + 1);
-    if (rc > 0) {
-      rc = 0;
-      jc_warn(c, "%s:%zu: not one word, a stop-word, read twice, or a target word unknown; line skipped", path,
-              lineno);
-    }
-  }
-  fclose(f);
-  return rc;
+  return read_pairs(c, "readings.txt", "reading list", jc_add_reading,
+                    "not one word, a stop-word, read twice, or a target word unknown");
 }
 
 /* The cue patterns are stored as text and compiled at open; compiling them
