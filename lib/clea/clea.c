@@ -538,13 +538,25 @@ static int overcome(const jt_tokens *t, size_t last) {
 }
 
 /* Do tokens (a, b] hold a sentence end or a word of contrast? "l'oral ça
- * va mais l'écrit c'est dur": the difficulty is the writing's alone. */
-static int apart(const jt_tokens *t, size_t a, size_t b) {
+ * va mais l'écrit c'est dur": the difficulty is the writing's alone. From a
+ * topic to the frame after it (after = 0), an adverb of contrast right
+ * behind the topic sets it against what came before, not against its frame:
+ * "les chiffres, par contre, ça me donne mal à la tête", "le GPS pourtant
+ * c'est pas mon ami". From a frame to a topic after it, a new clause with
+ * its own subject is no longer the frame's object: "écrire c'est difficile
+ * pour moi, je voudrais apprendre". */
+static int apart(const jt_tokens *t, size_t a, size_t b, int after) {
   static const char *const contrast[] = {"mais", "sauf", "contre", "cependant", "pourtant", "neanmoins", "tandis"};
+  static const char *const subj[] = {"je", "j'", "jai", "il", "elle", "on", "ils", "elles", "nous", "vous", "tu"};
   for (size_t i = a + 1; i <= b; i++) {
     if (t->v[i].sep >= JT_SEP_STOP) return 1;
-    for (size_t k = 0; k < sizeof contrast / sizeof *contrast; k++)
-      if (strcmp(jt_fold(t, i), contrast[k]) == 0) return 1;
+    if (after && t->v[i].sep >= JT_SEP_COMMA)
+      for (size_t k = 0; k < sizeof subj / sizeof *subj; k++)
+        if (strcmp(jt_fold(t, i), subj[k]) == 0) return 1;
+    const char *w = jt_fold(t, i);
+    int lead = !after && i <= a + 2 && strcmp(w, "mais") != 0 && strcmp(w, "sauf") != 0;
+    for (size_t k = 0; k < sizeof contrast / sizeof *contrast && !lead; k++)
+      if (strcmp(w, contrast[k]) == 0) return 1;
   }
   return 0;
 }
@@ -578,8 +590,8 @@ static int cmp_mark(const void *a, const void *b) {
 /* Can topic o be reached from the frame or the topic ending at token
  * `from` (after it) or starting at `from` (before it), within gap words? */
 static int reaches(const jt_tokens *t, const jk_mark *o, size_t from, int after, size_t gap) {
-  if (after) return o->lo > from && o->lo - from - 1 <= gap && !apart(t, from, o->lo);
-  return o->last < from && from - o->last - 1 <= gap && !apart(t, o->last, from);
+  if (after) return o->lo > from && o->lo - from - 1 <= gap && !apart(t, from, o->lo, 1);
+  return o->last < from && from - o->last - 1 <= gap && !apart(t, o->last, from, 0);
 }
 
 /* Between the topic reached last and the next one (tokens (a, b)), a chain
@@ -608,7 +620,7 @@ static int pair_frames(jk_mark *mk, size_t n, const jt_tokens *t, jalon_result *
   for (size_t i = 0; i < n; i++)
     for (size_t k = 0; k < n && mk[i].kind == JK_TOPIC && mk[i].sub != JK_SHADOWED; k++)
       if (k != i && mk[k].kind == JK_TOPIC && mk[k].topic && mk[i].topic && mk[k].d != mk[i].d &&
-          mk[k].lo <= mk[i].lo && mk[i].last <= mk[k].last && mk[k].last - mk[k].lo > mk[i].last - mk[i].lo)
+          mk[k].lo <= mk[i].last && mk[i].lo <= mk[k].last && mk[k].last - mk[k].lo > mk[i].last - mk[i].lo)
         mk[i].sub = JK_SHADOWED;
   for (size_t i = 0; i < n; i++) {
     const jk_mark *f = &mk[i];
@@ -617,6 +629,7 @@ static int pair_frames(jk_mark *mk, size_t n, const jt_tokens *t, jalon_result *
      * avec l'informatique", "jamais eu de mal à apprendre". */
     int need = !frame_denied(t, f->lo, f->last);
     unsigned done = 0;
+    size_t at[JK_DOMAINS] = {0}; /* each domain's evidence of this frame */
     for (int after = 1; after >= 0; after--) {
       if (!(f->dir & (after ? JK_AFTER : JK_BEFORE))) continue;
       size_t edge = after ? f->last : f->lo, from = edge;
@@ -633,10 +646,19 @@ static int pair_frames(jk_mark *mk, size_t n, const jt_tokens *t, jalon_result *
                    chained(t, after ? from : o->last, after ? o->lo : from);
         if (!overlap && !near && !next) continue;
         if (!overlap) from = after ? (o->last > from ? o->last : from) : (o->lo < from ? o->lo : from);
-        if (done >> o->d & 1u) continue;
+        /* The evidence spans every topic of its domain reached, so that a
+         * sign of holding among them is read as part of the need ("je m'y
+         * perds : créer un compte, les codes reçus par SMS"). */
+        if (done >> o->d & 1u) {
+          jr_clea_ev *e = &r->clea_ev[at[o->d]];
+          if (t->v[o->lo].start < e->start) e->start = t->v[o->lo].start;
+          if (t->v[o->last].end > e->end) e->end = t->v[o->last].end;
+          continue;
+        }
         done |= 1u << o->d;
         size_t lo = f->lo < o->lo ? f->lo : o->lo, last = f->last > o->last ? f->last : o->last;
         jr_clea_ev ev = {(uint8_t)o->sub, (uint8_t)need, 0, (uint8_t)o->d, t->v[lo].start, t->v[last].end, 0, 0};
+        at[o->d] = r->n_clea_ev;
         if (push_ev(r, ev)) return JALON_ENOMEM;
       }
     }
