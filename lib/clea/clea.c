@@ -484,6 +484,36 @@ static int aspired(const jt_tokens *t, size_t tok) {
   return 0;
 }
 
+/* "ma collègue est très organisée", "elle fait les plannings", "mon mari
+ * s'occupe des factures": a skill of someone else. The nearest subject
+ * before the sign, in its clause, decides; "je" or "moi" keeps it the
+ * person's ("s'il le faut je fais les comptes"). */
+static int others(const jt_tokens *t, size_t tok) {
+  static const char *const mine[] = {"je", "j'", "jai", "moi", "me", "m'"};
+  static const char *const third[] = {"il", "elle", "ils", "elles"};
+  static const char *const close[] = {"mon", "ma", "mes", "son", "sa", "ses", "leur", "leurs"};
+  static const char *const who[] = {"collegue", "collegues", "chef", "cheffe", "mari", "femme", "fils", "fille",
+                                    "enfants", "voisin", "voisine", "soeur", "frere", "ami", "amie", "responsable",
+                                    "patron", "patronne", "conjoint", "conjointe", "copain", "copine", "binome"};
+  static const char *const stop[] = {"et", "mais", "ou", "puis", "car", "donc", "qui", "que", "qu'"};
+  for (size_t back = 1; back <= 6 && back <= tok; back++) {
+    size_t i = tok - back;
+    const char *w = jt_fold(t, i);
+    if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
+    for (size_t k = 0; k < sizeof mine / sizeof *mine; k++)
+      if (!strcmp(w, mine[k])) return 0;
+    for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
+      if (!strcmp(w, stop[k])) return 0;
+    for (size_t k = 0; k < sizeof third / sizeof *third; k++)
+      if (!strcmp(w, third[k])) return 1;
+    for (size_t k = 0; k < sizeof who / sizeof *who && i > 0; k++)
+      if (!strcmp(w, who[k]))
+        for (size_t q = 0; q < sizeof close / sizeof *close; q++)
+          if (!strcmp(jt_fold(t, i - 1), close[q])) return 1;
+  }
+  return 0;
+}
+
 static int push_ev(jalon_result *r, jr_clea_ev ev) {
   if (ju_reserve(&r->clea_ev, &r->clea_ev_cap, r->n_clea_ev + 1, sizeof *r->clea_ev)) return JALON_ENOMEM;
   r->clea_ev[r->n_clea_ev++] = ev;
@@ -740,7 +770,7 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
     int d = p->sub == JK_DOMAIN_ONLY ? p->domain - 1 : m->clea_subs[p->sub].domain - 1;
     if (d >= 0 && d < JK_DOMAINS && (p->kind == JK_TOPIC || p->kind == JK_HAS) && !need && n_marks < MAX_MARKS)
       marks[n_marks++] = (jk_mark){lo, last, JK_TOPIC, 0, d, p->sub, p->kind == JK_TOPIC};
-    if (p->kind == JK_TOPIC || (p->kind == JK_HAS && !need && aspired(t, lo))) continue;
+    if (p->kind == JK_TOPIC || (p->kind == JK_HAS && !need && (aspired(t, lo) || others(t, lo)))) continue;
     if (d >= 0 && d < JK_DOMAINS && t->n) {
       jr_clea_ev ev = {(uint8_t)p->sub, (uint8_t)need, 0, (uint8_t)d, t->v[lo].start, t->v[last].end, 0, 0};
       if (push_ev(r, ev)) return JALON_ENOMEM;
