@@ -579,7 +579,11 @@ static int apart(const jt_tokens *t, size_t a, size_t b, int after) {
   static const char *const contrast[] = {"mais", "sauf", "contre", "cependant", "pourtant", "neanmoins", "tandis"};
   static const char *const subj[] = {"je", "j'", "jai", "il", "elle", "on", "ils", "elles", "nous", "vous", "tu"};
   for (size_t i = a + 1; i <= b; i++) {
-    if (t->v[i].sep >= JT_SEP_STOP) return 1;
+    /* "Lire, écrire, compter… j'ai tout à reprendre": a list trailing off
+     * into its judgement. An ellipsis ("…" or "...", then a space) is the
+     * only sentence end that leaves 4 bytes or more between two words on
+     * one line; other sentence ends still part a topic from its frame. */
+    if (t->v[i].sep >= JT_SEP_STOP && (after || t->v[i].start - t->v[i - 1].end < 4)) return 1;
     if (after && t->v[i].sep >= JT_SEP_COMMA)
       for (size_t k = 0; k < sizeof subj / sizeof *subj; k++)
         if (strcmp(jt_fold(t, i), subj[k]) == 0) return 1;
