@@ -621,6 +621,24 @@ static int cmp_mark(const void *a, const void *b) {
   return x->d < y->d ? -1 : x->d > y->d;
 }
 
+/* Does the frame at token lo open a clause of time or condition ("quand je
+ * me trompe", "si je bloque")? A topic before it is then what the person
+ * does about the difficulty, not its object: "je me remets en question
+ * quand je me trompe". */
+static int subordinate(const jt_tokens *t, size_t lo) {
+  static const char *const skip[] = {"je", "j'", "jai", "me", "m'", "ne", "n'"};
+  static const char *const conj[] = {"quand", "lorsque", "si", "s'", "lorsqu'"};
+  for (size_t back = 1; back <= 4 && back <= lo; back++) {
+    const char *w = jt_fold(t, lo - back);
+    int small = 0;
+    for (size_t k = 0; k < sizeof conj / sizeof *conj; k++)
+      if (!strcmp(w, conj[k])) return 1;
+    for (size_t k = 0; k < sizeof skip / sizeof *skip && !small; k++) small = !strcmp(w, skip[k]);
+    if (!small || t->v[lo - back + 1].sep >= JT_SEP_COMMA) return 0;
+  }
+  return 0;
+}
+
 /* Can topic o be reached from the frame or the topic ending at token
  * `from` (after it) or starting at `from` (before it), within gap words? */
 static int reaches(const jt_tokens *t, const jk_mark *o, size_t from, int after, size_t gap) {
@@ -665,7 +683,7 @@ static int pair_frames(jk_mark *mk, size_t n, const jt_tokens *t, jalon_result *
     unsigned done = 0;
     size_t at[JK_DOMAINS] = {0}; /* each domain's evidence of this frame */
     for (int after = 1; after >= 0; after--) {
-      if (!(f->dir & (after ? JK_AFTER : JK_BEFORE))) continue;
+      if (!(f->dir & (after ? JK_AFTER : JK_BEFORE)) || (!after && subordinate(t, f->lo))) continue;
       size_t edge = after ? f->last : f->lo, from = edge;
       for (size_t step = 0; step < n; step++) {
         const jk_mark *o = &mk[after ? step : n - 1 - step];
