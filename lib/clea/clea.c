@@ -550,12 +550,16 @@ static int frame_denied(const jt_tokens *t, size_t lo, size_t last) {
   return 0;
 }
 
-/* "c'est parfois compliqué mais j'y arrive toujours": a difficulty
- * overcome right after it says nothing either way. */
+/* "c'est parfois compliqué mais j'y arrive toujours", "il dit que je suis
+ * nulle en informatique mais je me débrouille": a difficulty overcome right
+ * after it (and its topic) says nothing either way. */
 static int overcome(const jt_tokens *t, size_t last) {
   static const char *const done[] = {"arrive", "arrivais", "sors", "gere", "debrouille", "reussis", "maitrise"};
   static const char *const neg[] = {"pas", "jamais", "plus", "rien", "mal"};
-  if (last + 1 >= t->n || strcmp(jt_fold(t, last + 1), "mais") || t->v[last + 1].sep >= JT_SEP_STOP) return 0;
+  size_t m = last + 1;
+  while (m < t->n && m <= last + 3 && t->v[m].sep < JT_SEP_STOP && strcmp(jt_fold(t, m), "mais")) m++;
+  if (m >= t->n || m > last + 3 || strcmp(jt_fold(t, m), "mais") || t->v[m].sep >= JT_SEP_STOP) return 0;
+  last = m - 1;
   for (size_t i = last + 2; i < t->n && i <= last + 5 && t->v[i].sep < JT_SEP_STOP; i++)
     for (size_t k = 0; k < sizeof done / sizeof *done; k++)
       if (!strcmp(jt_fold(t, i), done[k])) {
@@ -626,8 +630,8 @@ static int cmp_mark(const void *a, const void *b) {
  * does about the difficulty, not its object: "je me remets en question
  * quand je me trompe". */
 static int subordinate(const jt_tokens *t, size_t lo) {
-  static const char *const skip[] = {"je", "j'", "jai", "me", "m'", "ne", "n'"};
-  static const char *const conj[] = {"quand", "lorsque", "si", "s'", "lorsqu'"};
+  static const char *const skip[] = {"je", "j'", "jai", "me", "m'", "ne", "n'", "que", "qu'"};
+  static const char *const conj[] = {"quand", "lorsque", "si", "s'", "lorsqu'", "parce", "puisque", "car"};
   for (size_t back = 1; back <= 4 && back <= lo; back++) {
     const char *w = jt_fold(t, lo - back);
     int small = 0;
