@@ -506,10 +506,19 @@ static int others(const jt_tokens *t, size_t tok) {
       if (!strcmp(w, stop[k])) return 0;
     for (size_t k = 0; k < sizeof third / sizeof *third; k++)
       if (!strcmp(w, third[k])) return 1;
-    for (size_t k = 0; k < sizeof who / sizeof *who && i > 0; k++)
-      if (!strcmp(w, who[k]))
-        for (size_t q = 0; q < sizeof close / sizeof *close; q++)
-          if (!strcmp(jt_fold(t, i - 1), close[q])) return 1;
+    /* "ma collègue", "mon ancien collègue" */
+    static const char *const adj[] = {"ancien", "ancienne", "nouveau", "nouvelle", "dernier", "derniere", "ex"};
+    for (size_t k = 0; k < sizeof who / sizeof *who && i > 0; k++) {
+      if (strcmp(w, who[k])) continue;
+      size_t d = i - 1;
+      for (size_t a = 0; a < sizeof adj / sizeof *adj && d > 0; a++)
+        if (!strcmp(jt_fold(t, d), adj[a])) {
+          d--;
+          break;
+        }
+      for (size_t q = 0; q < sizeof close / sizeof *close; q++)
+        if (!strcmp(jt_fold(t, d), close[q])) return 1;
+    }
   }
   return 0;
 }
