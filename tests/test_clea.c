@@ -128,6 +128,33 @@ Test(clea, test_clea_a_wish_is_not_a_skill) {
   cr_expect_eq(status("je voudrais passer le caces", SAFETY), JALON_CLEA_UNKNOWN);
 }
 
+Test(clea, test_clea_a_contrast_adverb_after_its_topic_does_not_cut_the_frame) {
+  cr_expect_eq(status("le logiciel de caisse par contre c'est pas mon truc", DIGITAL), JALON_CLEA_TO_DEVELOP);
+  cr_expect_eq(status("les pourcentages, pourtant, j'y comprends rien", MATHS), JALON_CLEA_TO_DEVELOP);
+}
+
+Test(clea, test_clea_a_new_clause_after_a_frame_is_not_its_topic) {
+  jalon_result *r = diag("lire c'est dur pour moi, je voudrais faire une formation");
+  cr_expect_eq(jalon_result_clea_status(r, FRENCH), JALON_CLEA_TO_DEVELOP);
+  cr_expect_neq(jalon_result_clea_status(r, 6), JALON_CLEA_TO_DEVELOP);
+  jalon_result_free(r);
+}
+
+Test(clea, test_clea_someone_elses_skill_is_no_evidence) {
+  cr_expect_eq(status("ma collègue est très organisée", AUTONOMY), JALON_CLEA_UNKNOWN);
+  cr_expect_eq(status("elle fait les factures tous les mois", MATHS), JALON_CLEA_UNKNOWN);
+  cr_expect_eq(status("s'il le faut je fais les factures", MATHS), JALON_CLEA_ACQUIRED);
+}
+
+Test(clea, test_clea_availability_and_job_fields_are_no_skill) {
+  cr_expect_eq(status("disponible en horaires décalés et de nuit", TEAM), JALON_CLEA_UNKNOWN);
+  cr_expect_eq(status("je cherche dans le ménage ou la manutention", SAFETY), JALON_CLEA_UNKNOWN);
+}
+
+Test(clea, test_clea_a_field_name_with_et_is_one_cue) {
+  cr_expect_eq(status("je connais les gestes et postures", SAFETY), JALON_CLEA_ACQUIRED);
+}
+
 Test(clea, test_clea_a_job_implies_only_its_core_domains) {
   /* A cashier's core competences are encashing and customer contact; the
    * savoir-être every fiche holds imply no team work or autonomy. */

@@ -484,6 +484,45 @@ static int aspired(const jt_tokens *t, size_t tok) {
   return 0;
 }
 
+/* "ma collègue est très organisée", "elle fait les plannings", "mon mari
+ * s'occupe des factures": a skill of someone else. The nearest subject
+ * before the sign, in its clause, decides; "je" or "moi" keeps it the
+ * person's ("s'il le faut je fais les comptes"). */
+static int others(const jt_tokens *t, size_t tok) {
+  static const char *const mine[] = {"je", "j'", "jai", "moi", "me", "m'"};
+  static const char *const third[] = {"il", "elle", "ils", "elles"};
+  static const char *const close[] = {"mon", "ma", "mes", "son", "sa", "ses", "leur", "leurs"};
+  static const char *const who[] = {"collegue", "collegues", "chef", "cheffe", "mari", "femme", "fils", "fille",
+                                    "enfants", "voisin", "voisine", "soeur", "frere", "ami", "amie", "responsable",
+                                    "patron", "patronne", "conjoint", "conjointe", "copain", "copine", "binome"};
+  static const char *const stop[] = {"et", "mais", "ou", "puis", "car", "donc", "qui", "que", "qu'"};
+  for (size_t back = 1; back <= 6 && back <= tok; back++) {
+    size_t i = tok - back;
+    const char *w = jt_fold(t, i);
+    if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
+    for (size_t k = 0; k < sizeof mine / sizeof *mine; k++)
+      if (!strcmp(w, mine[k])) return 0;
+    for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
+      if (!strcmp(w, stop[k])) return 0;
+    for (size_t k = 0; k < sizeof third / sizeof *third; k++)
+      if (!strcmp(w, third[k])) return 1;
+    /* "ma collègue", "mon ancien collègue" */
+    static const char *const adj[] = {"ancien", "ancienne", "nouveau", "nouvelle", "dernier", "derniere", "ex"};
+    for (size_t k = 0; k < sizeof who / sizeof *who && i > 0; k++) {
+      if (strcmp(w, who[k])) continue;
+      size_t d = i - 1;
+      for (size_t a = 0; a < sizeof adj / sizeof *adj && d > 0; a++)
+        if (!strcmp(jt_fold(t, d), adj[a])) {
+          d--;
+          break;
+        }
+      for (size_t q = 0; q < sizeof close / sizeof *close; q++)
+        if (!strcmp(jt_fold(t, d), close[q])) return 1;
+    }
+  }
+  return 0;
+}
+
 static int push_ev(jalon_result *r, jr_clea_ev ev) {
   if (ju_reserve(&r->clea_ev, &r->clea_ev_cap, r->n_clea_ev + 1, sizeof *r->clea_ev)) return JALON_ENOMEM;
   r->clea_ev[r->n_clea_ev++] = ev;
@@ -520,12 +559,16 @@ static int frame_denied(const jt_tokens *t, size_t lo, size_t last) {
   return 0;
 }
 
-/* "c'est parfois compliqué mais j'y arrive toujours": a difficulty
- * overcome right after it says nothing either way. */
+/* "c'est parfois compliqué mais j'y arrive toujours", "il dit que je suis
+ * nulle en informatique mais je me débrouille": a difficulty overcome right
+ * after it (and its topic) says nothing either way. */
 static int overcome(const jt_tokens *t, size_t last) {
   static const char *const done[] = {"arrive", "arrivais", "sors", "gere", "debrouille", "reussis", "maitrise"};
   static const char *const neg[] = {"pas", "jamais", "plus", "rien", "mal"};
-  if (last + 1 >= t->n || strcmp(jt_fold(t, last + 1), "mais") || t->v[last + 1].sep >= JT_SEP_STOP) return 0;
+  size_t m = last + 1;
+  while (m < t->n && m <= last + 3 && t->v[m].sep < JT_SEP_STOP && strcmp(jt_fold(t, m), "mais")) m++;
+  if (m >= t->n || m > last + 3 || strcmp(jt_fold(t, m), "mais") || t->v[m].sep >= JT_SEP_STOP) return 0;
+  last = m - 1;
   for (size_t i = last + 2; i < t->n && i <= last + 5 && t->v[i].sep < JT_SEP_STOP; i++)
     for (size_t k = 0; k < sizeof done / sizeof *done; k++)
       if (!strcmp(jt_fold(t, i), done[k])) {
@@ -538,13 +581,29 @@ static int overcome(const jt_tokens *t, size_t last) {
 }
 
 /* Do tokens (a, b] hold a sentence end or a word of contrast? "l'oral ça
- * va mais l'écrit c'est dur": the difficulty is the writing's alone. */
-static int apart(const jt_tokens *t, size_t a, size_t b) {
+ * va mais l'écrit c'est dur": the difficulty is the writing's alone. From a
+ * topic to the frame after it (after = 0), an adverb of contrast right
+ * behind the topic sets it against what came before, not against its frame:
+ * "les chiffres, par contre, ça me donne mal à la tête", "le GPS pourtant
+ * c'est pas mon ami". From a frame to a topic after it, a new clause with
+ * its own subject is no longer the frame's object: "écrire c'est difficile
+ * pour moi, je voudrais apprendre". */
+static int apart(const jt_tokens *t, size_t a, size_t b, int after) {
   static const char *const contrast[] = {"mais", "sauf", "contre", "cependant", "pourtant", "neanmoins", "tandis"};
+  static const char *const subj[] = {"je", "j'", "jai", "il", "elle", "on", "ils", "elles", "nous", "vous", "tu"};
   for (size_t i = a + 1; i <= b; i++) {
-    if (t->v[i].sep >= JT_SEP_STOP) return 1;
-    for (size_t k = 0; k < sizeof contrast / sizeof *contrast; k++)
-      if (strcmp(jt_fold(t, i), contrast[k]) == 0) return 1;
+    /* "Lire, écrire, compter… j'ai tout à reprendre": a list trailing off
+     * into its judgement. An ellipsis ("…" or "...", then a space) is the
+     * only sentence end that leaves 4 bytes or more between two words on
+     * one line; other sentence ends still part a topic from its frame. */
+    if (t->v[i].sep >= JT_SEP_STOP && (after || t->v[i].start - t->v[i - 1].end < 4)) return 1;
+    if (after && t->v[i].sep >= JT_SEP_COMMA)
+      for (size_t k = 0; k < sizeof subj / sizeof *subj; k++)
+        if (strcmp(jt_fold(t, i), subj[k]) == 0) return 1;
+    const char *w = jt_fold(t, i);
+    int lead = !after && i <= a + 2 && strcmp(w, "mais") != 0 && strcmp(w, "sauf") != 0;
+    for (size_t k = 0; k < sizeof contrast / sizeof *contrast && !lead; k++)
+      if (strcmp(w, contrast[k]) == 0) return 1;
   }
   return 0;
 }
@@ -575,11 +634,29 @@ static int cmp_mark(const void *a, const void *b) {
   return x->d < y->d ? -1 : x->d > y->d;
 }
 
+/* Does the frame at token lo open a clause of time or condition ("quand je
+ * me trompe", "si je bloque")? A topic before it is then what the person
+ * does about the difficulty, not its object: "je me remets en question
+ * quand je me trompe". */
+static int subordinate(const jt_tokens *t, size_t lo) {
+  static const char *const skip[] = {"je", "j'", "jai", "me", "m'", "ne", "n'", "que", "qu'"};
+  static const char *const conj[] = {"quand", "lorsque", "si", "s'", "lorsqu'", "parce", "puisque", "car"};
+  for (size_t back = 1; back <= 4 && back <= lo; back++) {
+    const char *w = jt_fold(t, lo - back);
+    int small = 0;
+    for (size_t k = 0; k < sizeof conj / sizeof *conj; k++)
+      if (!strcmp(w, conj[k])) return 1;
+    for (size_t k = 0; k < sizeof skip / sizeof *skip && !small; k++) small = !strcmp(w, skip[k]);
+    if (!small || t->v[lo - back + 1].sep >= JT_SEP_COMMA) return 0;
+  }
+  return 0;
+}
+
 /* Can topic o be reached from the frame or the topic ending at token
  * `from` (after it) or starting at `from` (before it), within gap words? */
 static int reaches(const jt_tokens *t, const jk_mark *o, size_t from, int after, size_t gap) {
-  if (after) return o->lo > from && o->lo - from - 1 <= gap && !apart(t, from, o->lo);
-  return o->last < from && from - o->last - 1 <= gap && !apart(t, o->last, from);
+  if (after) return o->lo > from && o->lo - from - 1 <= gap && !apart(t, from, o->lo, 1);
+  return o->last < from && from - o->last - 1 <= gap && !apart(t, o->last, from, 0);
 }
 
 /* Between the topic reached last and the next one (tokens (a, b)), a chain
@@ -608,7 +685,7 @@ static int pair_frames(jk_mark *mk, size_t n, const jt_tokens *t, jalon_result *
   for (size_t i = 0; i < n; i++)
     for (size_t k = 0; k < n && mk[i].kind == JK_TOPIC && mk[i].sub != JK_SHADOWED; k++)
       if (k != i && mk[k].kind == JK_TOPIC && mk[k].topic && mk[i].topic && mk[k].d != mk[i].d &&
-          mk[k].lo <= mk[i].lo && mk[i].last <= mk[k].last && mk[k].last - mk[k].lo > mk[i].last - mk[i].lo)
+          mk[k].lo <= mk[i].last && mk[i].lo <= mk[k].last && mk[k].last - mk[k].lo > mk[i].last - mk[i].lo)
         mk[i].sub = JK_SHADOWED;
   for (size_t i = 0; i < n; i++) {
     const jk_mark *f = &mk[i];
@@ -617,8 +694,9 @@ static int pair_frames(jk_mark *mk, size_t n, const jt_tokens *t, jalon_result *
      * avec l'informatique", "jamais eu de mal à apprendre". */
     int need = !frame_denied(t, f->lo, f->last);
     unsigned done = 0;
+    size_t at[JK_DOMAINS] = {0}; /* each domain's evidence of this frame */
     for (int after = 1; after >= 0; after--) {
-      if (!(f->dir & (after ? JK_AFTER : JK_BEFORE))) continue;
+      if (!(f->dir & (after ? JK_AFTER : JK_BEFORE)) || (!after && subordinate(t, f->lo))) continue;
       size_t edge = after ? f->last : f->lo, from = edge;
       for (size_t step = 0; step < n; step++) {
         const jk_mark *o = &mk[after ? step : n - 1 - step];
@@ -633,10 +711,19 @@ static int pair_frames(jk_mark *mk, size_t n, const jt_tokens *t, jalon_result *
                    chained(t, after ? from : o->last, after ? o->lo : from);
         if (!overlap && !near && !next) continue;
         if (!overlap) from = after ? (o->last > from ? o->last : from) : (o->lo < from ? o->lo : from);
-        if (done >> o->d & 1u) continue;
+        /* The evidence spans every topic of its domain reached, so that a
+         * sign of holding among them is read as part of the need ("je m'y
+         * perds : créer un compte, les codes reçus par SMS"). */
+        if (done >> o->d & 1u) {
+          jr_clea_ev *e = &r->clea_ev[at[o->d]];
+          if (t->v[o->lo].start < e->start) e->start = t->v[o->lo].start;
+          if (t->v[o->last].end > e->end) e->end = t->v[o->last].end;
+          continue;
+        }
         done |= 1u << o->d;
         size_t lo = f->lo < o->lo ? f->lo : o->lo, last = f->last > o->last ? f->last : o->last;
         jr_clea_ev ev = {(uint8_t)o->sub, (uint8_t)need, 0, (uint8_t)o->d, t->v[lo].start, t->v[last].end, 0, 0};
+        at[o->d] = r->n_clea_ev;
         if (push_ev(r, ev)) return JALON_ENOMEM;
       }
     }
@@ -718,7 +805,7 @@ int jk_profile(const jalon_model *m, void *md, const jt_tokens *t, const char *b
     int d = p->sub == JK_DOMAIN_ONLY ? p->domain - 1 : m->clea_subs[p->sub].domain - 1;
     if (d >= 0 && d < JK_DOMAINS && (p->kind == JK_TOPIC || p->kind == JK_HAS) && !need && n_marks < MAX_MARKS)
       marks[n_marks++] = (jk_mark){lo, last, JK_TOPIC, 0, d, p->sub, p->kind == JK_TOPIC};
-    if (p->kind == JK_TOPIC || (p->kind == JK_HAS && !need && aspired(t, lo))) continue;
+    if (p->kind == JK_TOPIC || (p->kind == JK_HAS && !need && (aspired(t, lo) || others(t, lo)))) continue;
     if (d >= 0 && d < JK_DOMAINS && t->n) {
       jr_clea_ev ev = {(uint8_t)p->sub, (uint8_t)need, 0, (uint8_t)d, t->v[lo].start, t->v[last].end, 0, 0};
       if (push_ev(r, ev)) return JALON_ENOMEM;

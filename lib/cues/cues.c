@@ -174,6 +174,17 @@ static int conjunction(const char *w, int *inherit) {
   return 0;
 }
 
+/* "gestes et postures", "hygiène et sécurité": the names of a field, whose
+ * "et" joins no two clauses. Cut there, no cue could name the field. */
+static int binomial(const jt_tokens *t, size_t j) {
+  static const char *const pair[][2] = {{"gestes", "postures"}, {"hygiene", "securite"}, {"sante", "securite"},
+                                        {"qualite", "securite"}, {"securite", "environnement"}};
+  if (j == 0 || j + 1 >= t->n || strcmp(jt_fold(t, j), "et") || t->v[j + 1].sep >= JT_SEP_COMMA) return 0;
+  for (size_t k = 0; k < sizeof pair / sizeof *pair; k++)
+    if (!strcmp(jt_fold(t, j - 1), pair[k][0]) && !strcmp(jt_fold(t, j + 1), pair[k][1])) return 1;
+  return 0;
+}
+
 static long number_word(const char *s, size_t n) {
   static const char *const words[] = {"zero", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit",
                                       "neuf", "dix", "onze", "douze"};
@@ -229,7 +240,7 @@ int jq_annotate(jq_ws *w, const jq_set *set, const jt_tokens *t, int now_year, c
         break;
       }
       int inh;
-      if (conjunction(jt_fold(t, j), &inh)) {
+      if (conjunction(jt_fold(t, j), &inh) && !binomial(t, j)) {
         inherit_next = inh;
         break;
       }
