@@ -4,7 +4,6 @@
 
 #include <cJSON.h>
 #include <float.h>
-#include <locale.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,7 +37,8 @@ static int close_enough(double a, double b) {
 }
 
 /* printf and strtod follow LC_NUMERIC; JSON does not. Both run in the same
- * locale here, so the round trip is exact, and the writer swaps the point. */
+ * locale here, so the round trip is exact, and the writer rewrites the
+ * separator. */
 static int print_general(char *buf, size_t cap, double x) {
   int n = snprintf(buf, cap, "%1.15g", x);
   if (!close_enough(strtod(buf, NULL), x)) n = snprintf(buf, cap, "%1.17g", x);
@@ -245,12 +245,20 @@ static int tw_number(void *u, double x) {
       o += n;
     }
   } else {
-    int n = print_general(o, 40, x);
-    if (n <= 0 || n >= 40) return JALON_EINTERNAL;
-    char point = localeconv()->decimal_point[0];
-    for (int i = 0; i < n; i++)
-      if (o[i] == point) o[i] = '.';
-    o += n;
+    char buf[40];
+    int n = print_general(buf, sizeof buf, x);
+    if (n <= 0 || n >= (int)sizeof buf) return JALON_EINTERNAL;
+    /* Whatever the locale's decimal separator (',' or several bytes), it is
+     * the one run of bytes that is neither a digit, a sign nor an exponent
+     * mark. localeconv() is not used: it is not thread-safe. */
+    int in_point = 0;
+    for (int i = 0; i < n; i++) {
+      char c = buf[i];
+      int plain = (c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e' || c == 'E';
+      if (plain) *o++ = c;
+      else if (!in_point) *o++ = '.';
+      in_point = !plain;
+    }
   }
   w->len = (size_t)(o - w->p);
   return 0;
