@@ -436,6 +436,14 @@ uint32_t jk_rules_mask(const jk_set *s, const char *folded, size_t len, void *md
   return mask;
 }
 
+/* Whether w is one of the words of a static list. */
+static int in_list(const char *w, const char *const *list, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    if (strcmp(w, list[k]) == 0) return 1;
+  return 0;
+}
+#define in_words(w, list) in_list((w), (list), sizeof(list) / sizeof *(list))
+
 /* "je ne sais pas utiliser excel": a negation just before a sign that the
  * person holds a skill turns it into a need. The look-back stops at the
  * clause: "l'écrit c'est pas mon fort et l'informatique…" negates nothing
@@ -451,16 +459,11 @@ static int negated(const jt_tokens *t, size_t tok) {
   for (size_t back = 1; back <= 4 && back <= tok; back++) {
     size_t i = tok - back;
     if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
-    for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
-      if (strcmp(jt_fold(t, i), stop[k]) == 0) return 0;
-    for (size_t k = 0; k < sizeof idiom / sizeof *idiom; k++)
-      if (strcmp(jt_fold(t, i), idiom[k]) == 0) return 0;
-    for (size_t k = 0; k < sizeof neg / sizeof *neg; k++)
-      if (strcmp(jt_fold(t, i), neg[k]) == 0) {
-        /* "je ne gère plus la caisse": no longer, not unable. */
-        if (i + 1 < tok && strcmp(jt_fold(t, i + 1), "plus") == 0) return 0;
-        return 1;
-      }
+    if (in_words(jt_fold(t, i), stop)) return 0;
+    if (in_words(jt_fold(t, i), idiom)) return 0;
+    if (in_words(jt_fold(t, i), neg))
+      /* "je ne gère plus la caisse": no longer, not unable. */
+      return !(i + 1 < tok && strcmp(jt_fold(t, i + 1), "plus") == 0);
   }
   return 0;
 }
@@ -476,10 +479,8 @@ static int aspired(const jt_tokens *t, size_t tok) {
   for (size_t back = 1; back <= 5 && back <= tok; back++) {
     size_t i = tok - back;
     if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
-    for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
-      if (strcmp(jt_fold(t, i), stop[k]) == 0) return 0;
-    for (size_t k = 0; k < sizeof wish / sizeof *wish; k++)
-      if (strcmp(jt_fold(t, i), wish[k]) == 0) return 1;
+    if (in_words(jt_fold(t, i), stop)) return 0;
+    if (in_words(jt_fold(t, i), wish)) return 1;
   }
   return 0;
 }
@@ -500,12 +501,9 @@ static int others(const jt_tokens *t, size_t tok) {
     size_t i = tok - back;
     const char *w = jt_fold(t, i);
     if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
-    for (size_t k = 0; k < sizeof mine / sizeof *mine; k++)
-      if (!strcmp(w, mine[k])) return 0;
-    for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
-      if (!strcmp(w, stop[k])) return 0;
-    for (size_t k = 0; k < sizeof third / sizeof *third; k++)
-      if (!strcmp(w, third[k])) return 1;
+    if (in_words(w, mine)) return 0;
+    if (in_words(w, stop)) return 0;
+    if (in_words(w, third)) return 1;
     /* "ma collègue", "mon ancien collègue" */
     static const char *const adj[] = {"ancien", "ancienne", "nouveau", "nouvelle", "dernier", "derniere", "ex"};
     for (size_t k = 0; k < sizeof who / sizeof *who && i > 0; k++) {
@@ -542,7 +540,7 @@ static int frame_denied(const jt_tokens *t, size_t lo, size_t last) {
   static const char *const subj[] = {"je", "j'", "jai", "ca", "c'", "on", "il", "elle", "ils", "elles", "tu"};
   int has_own = 0;
   for (size_t i = lo; i <= last && i < t->n && !has_own; i++)
-    for (size_t k = 0; k < sizeof own / sizeof *own; k++) has_own |= strcmp(jt_fold(t, i), own[k]) == 0;
+    has_own |= in_words(jt_fold(t, i), own);
   const char *first = jt_fold(t, lo);
   if (has_own && (!strcmp(first, "pas") || !strcmp(first, "jamais") || !strcmp(first, "rien") || !strcmp(first, "ne") ||
                   !strcmp(first, "n'")))
@@ -550,11 +548,9 @@ static int frame_denied(const jt_tokens *t, size_t lo, size_t last) {
   for (size_t back = 1; back <= 3 && back <= lo; back++) {
     size_t i = lo - back;
     if (t->v[i + 1].sep >= JT_SEP_COMMA) return 0;
-    for (size_t k = 0; k < sizeof subj / sizeof *subj; k++)
-      if (strcmp(jt_fold(t, i), subj[k]) == 0) return 0;
+    if (in_words(jt_fold(t, i), subj)) return 0;
     if (has_own && (!strcmp(jt_fold(t, i), "ne") || !strcmp(jt_fold(t, i), "n'"))) continue;
-    for (size_t k = 0; k < sizeof neg / sizeof *neg; k++)
-      if (strcmp(jt_fold(t, i), neg[k]) == 0) return 1;
+    if (in_words(jt_fold(t, i), neg)) return 1;
   }
   return 0;
 }
@@ -598,8 +594,7 @@ static int apart(const jt_tokens *t, size_t a, size_t b, int after) {
      * one line; other sentence ends still part a topic from its frame. */
     if (t->v[i].sep >= JT_SEP_STOP && (after || t->v[i].start - t->v[i - 1].end < 4)) return 1;
     if (after && t->v[i].sep >= JT_SEP_COMMA)
-      for (size_t k = 0; k < sizeof subj / sizeof *subj; k++)
-        if (strcmp(jt_fold(t, i), subj[k]) == 0) return 1;
+      if (in_words(jt_fold(t, i), subj)) return 1;
     const char *w = jt_fold(t, i);
     int lead = !after && i <= a + 2 && strcmp(w, "mais") != 0 && strcmp(w, "sauf") != 0;
     for (size_t k = 0; k < sizeof contrast / sizeof *contrast && !lead; k++)
@@ -644,9 +639,8 @@ static int subordinate(const jt_tokens *t, size_t lo) {
   for (size_t back = 1; back <= 4 && back <= lo; back++) {
     const char *w = jt_fold(t, lo - back);
     int small = 0;
-    for (size_t k = 0; k < sizeof conj / sizeof *conj; k++)
-      if (!strcmp(w, conj[k])) return 1;
-    for (size_t k = 0; k < sizeof skip / sizeof *skip && !small; k++) small = !strcmp(w, skip[k]);
+    if (in_words(w, conj)) return 1;
+    small = small || in_words(w, skip);
     if (!small || t->v[lo - back + 1].sep >= JT_SEP_COMMA) return 0;
   }
   return 0;
@@ -668,7 +662,7 @@ static int chained(const jt_tokens *t, size_t a, size_t b) {
                                       "sa", "puis", "aussi", "surtout", "meme", "comme", "dans"};
   for (size_t i = a + 1; i < b && i < t->n; i++) {
     int ok = 0;
-    for (size_t k = 0; k < sizeof small / sizeof *small && !ok; k++) ok = strcmp(jt_fold(t, i), small[k]) == 0;
+    ok = ok || in_words(jt_fold(t, i), small);
     if (!ok) return 0;
   }
   return 1;
